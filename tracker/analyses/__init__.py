@@ -1,0 +1,1 @@
+"""Analyses of the shift: signals by country, trends and the verdict (read-only over the database)."""

@@ -1,0 +1,1 @@
+"""Country attribution: publisher registry, offline location parsing, lineage roots, with provenance."""

@@ -1,0 +1,69 @@
+"""The `tracker` command line: a thin layer over the library (one module per command group)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from tracker.cli import db_commands, status_commands  # noqa: F401  (registers commands)
+from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, EXIT_USAGE, cli
+from tracker.config import ConfigError, load_settings, scrub
+from tracker.db.engine import DatabaseError
+from tracker.db.migrate import MigrationError
+from tracker.http.errors import Interrupted, RateLimitExceeded
+
+log = logging.getLogger("tracker.cli")
+
+
+def _secrets() -> tuple[str, ...]:
+    try:
+        return load_settings().secrets
+    except Exception:
+        return ()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and turn expected failures into one line and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="tracker", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.exceptions.Abort:
+        click.echo("error: aborted", err=True)
+        return EXIT_FAILED
+    except ConfigError as error:
+        click.echo(f"error: configuration: {error}", err=True)
+        return EXIT_USAGE
+    except (DatabaseError, MigrationError) as error:
+        click.echo(f"error: {scrub(str(error), _secrets())}", err=True)
+        return EXIT_FAILED
+    except RateLimitExceeded as error:
+        click.echo(f"stopped early (resumable): {error}", err=True)
+        return EXIT_RESUMABLE
+    except Interrupted:
+        click.echo("interrupted; the next run resumes", err=True)
+        return 0
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except Exception as error:  # unexpected: one line, the traceback only with -v
+        if "-v" in (argv or sys.argv) or "-vv" in (argv or sys.argv):
+            log.exception("unexpected error")
+        click.echo(
+            f"error: {scrub(f'{type(error).__name__}: {error}', _secrets())} (run with -v for details)",
+            err=True,
+        )
+        return EXIT_FAILED
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+__all__ = ["cli", "main", "run"]

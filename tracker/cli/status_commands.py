@@ -1,0 +1,56 @@
+"""`tracker status`: what the database holds and how the collectors last ran."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from tracker.cli.app import AppContext, pass_app
+from tracker.cli.app import cli as root
+from tracker.status import age, read_status
+
+
+@root.command("status")
+@pass_app
+def status(app: AppContext) -> None:
+    """Show the database, schema revision, row counts, last run per collector and the daemon's schedule."""
+    info = read_status(app.database)
+    console = app.console
+    console.print(f"database: {info.database} ({info.backend})")
+    if info.revision is None:
+        console.print(f"schema:   empty (run `tracker db upgrade` to create revision {info.head})")
+        return
+    console.print(f"schema:   {info.revision}" + ("" if info.up_to_date else f" (behind head {info.head})"))
+
+    counts = Table(title="rows", show_edge=False)
+    counts.add_column("table")
+    counts.add_column("rows", justify="right")
+    for table, count in info.row_counts.items():
+        counts.add_row(table, f"{count:,}")
+    console.print(counts)
+
+    runs = Table(title="last run per collector", show_edge=False)
+    for column in ("collector", "status", "started", "finished", "items", "requests", "message"):
+        runs.add_column(column)
+    for collector, run in sorted(info.last_runs.items()):
+        runs.add_row(
+            collector,
+            run.status,
+            age(run.started_at),
+            age(run.finished_at) if run.finished_at else "-",
+            f"{run.items:,}",
+            f"{run.requests:,}",
+            (run.message or "")[:80],
+        )
+    if info.last_runs:
+        console.print(runs)
+    else:
+        console.print("no collection has run yet")
+
+    if info.jobs:
+        jobs = Table(title="daemon schedule", show_edge=False)
+        for column in ("job", "schedule", "next run (UTC)", "daemon"):
+            jobs.add_column(column)
+        for job in info.jobs:
+            when = job.next_run_at.strftime("%Y-%m-%d %H:%M") if job.next_run_at else "-"
+            jobs.add_row(job.job_id, job.schedule, when, job.daemon or "-")
+        console.print(jobs)

@@ -1,0 +1,258 @@
+"""The SQL views analysts query: declared once here, column by column, for SQLite and PostgreSQL.
+
+Views hold no data, so they are not versioned by Alembic revisions: `migrations/env.py` drops them before any
+migration runs and creates them again (from the declarations below) once the schema is at head. Each view's
+SQL is a template; `{month:EXPR}` becomes the back end's `YYYY-MM` formatting of a timestamp.
+docs/sql-interface.md is generated from these declarations (`python -m tracker.db.views > docs/...`) and a
+test checks that it documents every column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, inspect, text
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    description: str
+    columns: dict[str, str]  # column -> meaning, in output order
+    sql: str
+
+    def render(self, dialect: str) -> str:
+        """The SELECT statement for `dialect` ('sqlite' or 'postgresql')."""
+
+        def month(match: re.Match[str]) -> str:
+            expression = match.group(1)
+            if dialect == "postgresql":
+                return f"to_char({expression}, 'YYYY-MM')"
+            return f"strftime('%Y-%m', {expression})"
+
+        return re.sub(r"\{month:([^}]+)\}", month, self.sql)
+
+
+# Countries are resolved per account (see tracker.attribution); these joins are how every view finds them.
+_HF_AUTHOR_COUNTRY = "LEFT JOIN accounts a ON a.platform = 'hf' AND a.handle_key = m.author_key"
+_HF_ROOT_COUNTRY = "LEFT JOIN accounts ra ON ra.platform = 'hf' AND ra.handle_key = m.root_author_key"
+
+VIEWS: list[View] = [
+    View(
+        name="hf_model_latest",
+        description="One row per Hugging Face model with its newest metrics, first parent, and countries.",
+        columns={
+            "repo_id": "the model's current repo id, `owner/name`",
+            "author": "the namespace (user or organisation) that owns the model",
+            "created_at": "creation time (UTC); NULL when the Hub only has its 2022-03-02 placeholder",
+            "downloads_30d": "downloads over the 30 days before `captured_on` (a rolling window: never sum it over dates)",
+            "downloads_all_time": "cumulative downloads as the Hub reported them on `captured_on`",
+            "likes": "likes on `captured_on`",
+            "base_model": "the first direct parent model (repo id), NULL when the model has none",
+            "base_relation": "how it derives from `base_model`: finetune, adapter, quantized, merge or unknown",
+            "captured_on": "the UTC date of the newest snapshot these metrics come from",
+            "country": "ISO 3166-1 alpha-2 country of the author's publisher/account; NULL = unknown",
+            "root_model": "the farthest ancestor along base-model edges (the model itself when it has no parent)",
+            "root_country": "country of the root model's namespace; NULL = unknown",
+            "hub_id": "the Hub's stable `_id` (unchanged by renames)",
+            "pipeline_tag": "the Hub's task tag, e.g. text-generation",
+            "library_name": "the library tag, e.g. transformers",
+            "trending_score": "the Hub's trending score on `captured_on`",
+            "root_mixed": "TRUE when a merge's parents come from different countries (attributed to the first)",
+        },
+        sql=f"""
+SELECT m.repo_id, m.author, m.created_at, m.downloads_30d, m.downloads_all_time, m.likes,
+       p.parent_repo_id AS base_model, p.relation AS base_relation, m.metrics_on AS captured_on,
+       a.country AS country,
+       COALESCE(m.root_repo_id, CASE WHEN p.child_id IS NULL THEN m.repo_id END) AS root_model,
+       COALESCE(ra.country, CASE WHEN p.child_id IS NULL AND m.root_author_key IS NULL THEN a.country END)
+           AS root_country,
+       m.hub_id, m.pipeline_tag, m.library_name, m.trending_score, m.root_mixed
+FROM hf_models m
+LEFT JOIN hf_model_parents p ON p.child_id = m.id AND p.position = 0
+{_HF_AUTHOR_COUNTRY}
+{_HF_ROOT_COUNTRY}
+""",
+    ),
+    View(
+        name="gh_repo_latest",
+        description="One row per tracked GitHub repository with its newest counts and its owner's country.",
+        columns={
+            "full_name": "`owner/name` as last seen",
+            "owner": "the owner's login",
+            "stars": "stargazers on `captured_on`",
+            "forks": "forks on `captured_on`",
+            "watchers": "real watchers (`subscribers_count`) on `captured_on`",
+            "open_issues": "open issues and pull requests on `captured_on`",
+            "language": "primary language",
+            "license": "SPDX license id (NOASSERTION for unrecognised licenses)",
+            "archived": "TRUE when archived",
+            "created_at": "creation time (UTC)",
+            "pushed_at": "last push (UTC)",
+            "captured_on": "the UTC date of the newest snapshot",
+            "country": "ISO country of the owner (publisher registry or profile location); NULL = unknown",
+            "repo_id": "GitHub's numeric id (stable across renames and transfers)",
+            "fork": "TRUE for forks",
+            "topics": "the repository's topics (JSON array)",
+            "tracked_because": "why the tracker follows it: registry, org or search",
+            "gone": "TRUE when GitHub answered 404/451 at the last attempt",
+        },
+        sql="""
+SELECT r.full_name, COALESCE(o.login, r.owner_login) AS owner, r.stars, r.forks, r.watchers, r.open_issues,
+       r.language, r.license, r.archived, r.created_at, r.pushed_at, r.metrics_on AS captured_on,
+       a.country AS country, r.id AS repo_id, r.fork, r.topics, r.tracked_because, r.gone
+FROM gh_repos r
+LEFT JOIN gh_accounts o ON o.id = r.owner_id
+LEFT JOIN accounts a ON a.platform = 'github' AND a.handle_key = COALESCE(o.login_key, lower(r.owner_login))
+""",
+    ),
+    View(
+        name="publisher_country",
+        description="Every known account with its publisher and resolved country, and where that country came from.",
+        columns={
+            "handle": "the account's handle on its platform",
+            "platform": "`hf` or `github`",
+            "publisher": "the publisher's slug (NULL for accounts not linked to a publisher)",
+            "country": "ISO 3166-1 alpha-2 country; NULL = unknown",
+            "basis": "why: registry entry, manual override or parsed profile location, with the evidence",
+            "confidence": "0..1; 1 for manual and registry facts, lower for parsed locations",
+            "publisher_name": "the publisher's display name",
+            "method": "manual, registry, location or unknown",
+        },
+        sql="""
+SELECT a.handle, a.platform, p.slug AS publisher, a.country, a.country_basis AS basis,
+       a.country_confidence AS confidence, p.name AS publisher_name, a.country_method AS method
+FROM accounts a
+LEFT JOIN publishers p ON p.id = a.publisher_id
+""",
+    ),
+    View(
+        name="gh_contributor_latest",
+        description="Contributors of each tracked repository as of that repository's newest contributor list.",
+        columns={
+            "full_name": "the repository, `owner/name`",
+            "login": "the contributor's login",
+            "contributions": "commits attributed to the contributor (GitHub's count)",
+            "location": "the free-text location on the contributor's profile",
+            "country": "ISO country parsed from the profile (or the account's publisher); NULL = unknown",
+            "captured_on": "the UTC date of the contributor list",
+        },
+        sql="""
+SELECT r.full_name, u.login, c.contributions, u.location, a.country, c.captured_on
+FROM gh_contributors c
+JOIN gh_repos r ON r.id = c.repo_id
+JOIN gh_accounts u ON u.id = c.account_id
+LEFT JOIN accounts a ON a.platform = 'github' AND a.handle_key = u.login_key
+WHERE c.captured_on = (SELECT max(c2.captured_on) FROM gh_contributors c2 WHERE c2.repo_id = c.repo_id)
+""",
+    ),
+    View(
+        name="monthly_new_models",
+        description="Models created each month by authors of each country (unknown creation dates excluded).",
+        columns={
+            "month": "creation month, `YYYY-MM` (UTC)",
+            "country": "ISO country of the author; NULL = unknown (a row of its own)",
+            "models": "models created that month by authors of `country`",
+            "derivatives": "those of them with at least one base-model edge (any relation)",
+        },
+        sql=f"""
+SELECT {{month:m.created_at}} AS month, a.country AS country, COUNT(*) AS models,
+       SUM(CASE WHEN EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) THEN 1 ELSE 0 END)
+           AS derivatives
+FROM hf_models m
+{_HF_AUTHOR_COUNTRY}
+WHERE m.created_at IS NOT NULL
+GROUP BY {{month:m.created_at}}, a.country
+""",
+    ),
+    View(
+        name="monthly_derivatives_by_root",
+        description="Derivative models (at least one parent edge) by creation month and their root model's country.",
+        columns={
+            "month": "creation month of the derivative, `YYYY-MM` (UTC)",
+            "root_country": "ISO country of the root model's namespace; NULL = unknown",
+            "derivatives": "derivative models created that month whose root is from `root_country`",
+        },
+        sql=f"""
+SELECT {{month:m.created_at}} AS month, ra.country AS root_country, COUNT(*) AS derivatives
+FROM hf_models m
+{_HF_ROOT_COUNTRY}
+WHERE m.created_at IS NOT NULL
+  AND EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id)
+GROUP BY {{month:m.created_at}}, ra.country
+""",
+    ),
+    View(
+        name="country_downloads_latest",
+        description="30-day downloads of models (not datasets) by author country, from each model's newest snapshot.",
+        columns={
+            "country": "ISO country of the author; NULL = unknown (a row of its own)",
+            "downloads_30d": "sum of the models' newest 30-day download counts",
+            "share": "fraction (0..1) of the total over all rows, the unknown row included",
+        },
+        sql=f"""
+SELECT a.country AS country, SUM(COALESCE(m.downloads_30d, 0)) AS downloads_30d,
+       SUM(COALESCE(m.downloads_30d, 0)) * 1.0
+           / NULLIF(SUM(SUM(COALESCE(m.downloads_30d, 0))) OVER (), 0) AS share
+FROM hf_models m
+{_HF_AUTHOR_COUNTRY}
+GROUP BY a.country
+""",
+    ),
+    View(
+        name="country_stars_latest",
+        description="Stars of tracked GitHub repositories by owner country, from each repository's newest snapshot.",
+        columns={
+            "country": "ISO country of the owner; NULL = unknown (a row of its own)",
+            "stars": "sum of the repositories' newest star counts",
+            "share": "fraction (0..1) of the total over all rows, the unknown row included",
+        },
+        sql="""
+SELECT country, SUM(COALESCE(stars, 0)) AS stars,
+       SUM(COALESCE(stars, 0)) * 1.0 / NULLIF(SUM(SUM(COALESCE(stars, 0))) OVER (), 0) AS share
+FROM gh_repo_latest
+WHERE gone = FALSE
+GROUP BY country
+""",
+    ),
+]
+
+VIEWS_BY_NAME = {view.name: view for view in VIEWS}
+
+
+def drop_views(connection: Connection) -> None:
+    """Drop every declared view that exists (in reverse order, so dependants go first)."""
+    existing = set(inspect(connection).get_view_names())
+    for view in reversed(VIEWS):
+        if view.name in existing:
+            connection.execute(text(f"DROP VIEW {view.name}"))
+
+
+def create_views(connection: Connection) -> None:
+    """(Re)create every declared view from its current declaration."""
+    drop_views(connection)
+    dialect = connection.dialect.name
+    for view in VIEWS:
+        connection.execute(text(f"CREATE VIEW {view.name} AS {view.render(dialect)}"))
+
+
+def markdown() -> str:
+    """The SQL interface documentation, generated from the declarations."""
+    lines = [
+        "# SQL interface: views",
+        "",
+        "Generated from `tracker/db/views.py` by `python -m tracker.db.views`; do not edit by hand.",
+        "Every view exists on SQLite and PostgreSQL with the same columns. Countries are ISO 3166-1 alpha-2;",
+        "NULL means unknown and is kept as a row of its own so coverage can be judged.",
+        "",
+    ]
+    for view in VIEWS:
+        lines += [f"## `{view.name}`", "", view.description, "", "| column | meaning |", "|---|---|"]
+        lines += [f"| `{column}` | {meaning} |" for column, meaning in view.columns.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(markdown())

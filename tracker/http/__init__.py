@@ -1,0 +1,29 @@
+"""The HTTP core shared by every collector (see `client`), its errors and rate-limit policies."""
+
+from tracker.http.client import Fetched, HttpClient, RequestCounters, StoredResponse, ValidatorStore
+from tracker.http.errors import (
+    HttpError,
+    HttpStatusError,
+    Interrupted,
+    OffHostLink,
+    RateLimitExceeded,
+    RetriesExhausted,
+)
+from tracker.http.ratelimit import HubRateLimitPolicy, RateLimitPolicy, parse_retry_after
+
+__all__ = [
+    "Fetched",
+    "HttpClient",
+    "HttpError",
+    "HttpStatusError",
+    "HubRateLimitPolicy",
+    "Interrupted",
+    "OffHostLink",
+    "RateLimitExceeded",
+    "RateLimitPolicy",
+    "RequestCounters",
+    "RetriesExhausted",
+    "StoredResponse",
+    "ValidatorStore",
+    "parse_retry_after",
+]

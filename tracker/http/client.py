@@ -1,0 +1,288 @@
+"""The one HTTP client every collector uses: timeouts, retries with backoff and jitter, rate-limit waits,
+Link-header pagination, conditional requests and per-run counters.
+
+API paths are appended to the configured base URL (which may carry a path prefix such as GitHub
+Enterprise's `/api/v3`), never resolved against the host root. Pagination follows `rel="next"` URLs exactly
+as given, but only on the configured host.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+from tracker import __version__
+from tracker.http.errors import (
+    HttpStatusError,
+    Interrupted,
+    OffHostLink,
+    RateLimitExceeded,
+    RetriesExhausted,
+)
+from tracker.http.ratelimit import RateLimitPolicy
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"tracker/{__version__} (open-source AI ecosystem tracker)"
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass
+class RequestCounters:
+    """What one run spent; stored on its `collection_runs` row."""
+
+    requests: int = 0
+    retries: int = 0
+    waits: float = 0.0  # seconds slept on rate limits, pacing and backoff
+    bytes: int = 0
+    not_modified: int = 0
+
+
+@dataclass
+class Fetched:
+    """A successful answer: parsed JSON (None for 204), headers, and the next page's URL if any."""
+
+    url: str
+    status: int
+    data: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+    next_url: str | None = None
+    not_modified: bool = False  # answered 304: `data` is the stored body
+
+
+@dataclass
+class StoredResponse:
+    etag: str | None
+    last_modified: str | None
+    body: str | None
+    next_url: str | None
+
+
+class ValidatorStore(Protocol):
+    """Where conditional-request validators live (the collector backs this with the database)."""
+
+    def load(self, url: str) -> StoredResponse | None: ...
+
+    def save(self, url: str, stored: StoredResponse) -> None: ...
+
+
+class _TransientError(Exception):
+    pass
+
+
+class HttpClient:
+    """A `requests.Session` with the project's rules. One instance per API per run."""
+
+    def __init__(
+        self,
+        base_url: str,
+        policy: RateLimitPolicy,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout: tuple[float, float] = (10.0, 60.0),
+        max_attempts: int = 6,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+        max_wait: float = 900.0,
+        stop: threading.Event | None = None,
+        validators: ValidatorStore | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._base = urlsplit(self.base_url)
+        self.policy = policy
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.max_wait = max_wait
+        self.stop = stop or threading.Event()
+        self.validators = validators
+        self.counters = RequestCounters()
+        self.session = session or requests.Session()
+        self.session.headers.update({"User-Agent": USER_AGENT, **(headers or {})})
+
+    # --- URLs ---------------------------------------------------------------------------------------------
+
+    def url(self, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None) -> str:
+        """`path` appended to the base URL (kept as is when it is already an absolute URL on our host)."""
+        if path.startswith(("http://", "https://")):
+            self._check_host(path)
+            url = path
+        else:
+            url = f"{self.base_url}/{path.lstrip('/')}"
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(params, doseq=True)
+        return url
+
+    def _check_host(self, url: str) -> None:
+        target = urlsplit(url)
+        if (target.scheme, target.netloc.lower()) != (self._base.scheme, self._base.netloc.lower()):
+            raise OffHostLink(
+                f"refused to follow a link to {target.scheme}://{target.netloc}: not the configured API host"
+            )
+
+    # --- sleeping -----------------------------------------------------------------------------------------
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        self.counters.waits += seconds
+        if self.stop.wait(seconds):
+            raise Interrupted("stopped while waiting")
+
+    def _backoff(self, attempt: int) -> float:
+        cap = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        return cap / 2 + random.uniform(0, cap / 2)
+
+    # --- requests -----------------------------------------------------------------------------------------
+
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        *,
+        conditional: bool = False,
+        accept_statuses: frozenset[int] = frozenset(),
+    ) -> Fetched:
+        """GET and parse JSON, retrying transient failures. Statuses in `accept_statuses` are returned as
+        `Fetched` with `data=None` instead of raising `HttpStatusError`."""
+        url = self.url(path, params)
+        stored = self.validators.load(url) if (conditional and self.validators) else None
+        transient = 0
+        rate_waits = 0
+        while True:
+            if self.stop.is_set():
+                raise Interrupted("stop requested")
+            self._sleep(self.policy.pace())
+            headers = dict(self.policy.auth_headers())
+            if stored and stored.etag:
+                headers["If-None-Match"] = stored.etag
+            elif stored and stored.last_modified:
+                headers["If-Modified-Since"] = stored.last_modified
+            try:
+                response = self.session.get(url, headers=headers, timeout=self.timeout, allow_redirects=True)
+                content = response.content  # read fully here: a dropped connection surfaces now
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as error:
+                transient = self._retry_or_raise(transient, url, f"{type(error).__name__}")
+                continue
+            self.counters.requests += 1
+            self.counters.bytes += len(content)
+            self.policy.observe(response)
+
+            if response.status_code == 304 and stored is not None:
+                self.counters.not_modified += 1
+                data = json.loads(stored.body) if stored.body else None
+                return Fetched(url, 304, data, response.headers, stored.next_url, not_modified=True)
+
+            wait = self.policy.limited_wait(response)
+            if wait is not None:
+                if wait > self.max_wait:
+                    raise RateLimitExceeded(
+                        f"rate limit reached at {url}; resets in {wait:.0f}s, more than the {self.max_wait:.0f}s "
+                        "maximum wait",
+                        resets_in=wait,
+                        resource=response.headers.get("x-ratelimit-resource"),
+                    )
+                rate_waits += 1
+                if rate_waits > self.max_attempts * 2:
+                    raise RateLimitExceeded(
+                        f"still rate limited at {url} after {rate_waits - 1} waits", resets_in=wait
+                    )
+                log.info("rate limited at %s: waiting %.0fs", url, wait)
+                self.counters.retries += 1
+                self._sleep(wait)
+                continue
+            if response.status_code in RETRY_STATUSES:
+                transient = self._retry_or_raise(transient, url, f"HTTP {response.status_code}")
+                continue
+            if response.status_code in accept_statuses:
+                return Fetched(url, response.status_code, None, response.headers, self._next_url(response))
+            if response.status_code >= 400:
+                raise HttpStatusError(
+                    response.status_code, url, _error_message(response), response.headers.get("X-Error-Code")
+                )
+            try:
+                data = json.loads(content) if content.strip() else None
+            except ValueError:  # truncated or garbled body: the same request usually succeeds again
+                transient = self._retry_or_raise(transient, url, "unparseable JSON body")
+                continue
+            next_url = self._next_url(response)
+            if (
+                conditional
+                and self.validators
+                and (response.headers.get("ETag") or response.headers.get("Last-Modified"))
+            ):
+                self.validators.save(
+                    url,
+                    StoredResponse(
+                        response.headers.get("ETag"),
+                        response.headers.get("Last-Modified"),
+                        content.decode("utf-8", errors="replace"),
+                        next_url,
+                    ),
+                )
+            return Fetched(url, response.status_code, data, response.headers, next_url)
+
+    def _retry_or_raise(self, failures: int, url: str, reason: str) -> int:
+        failures += 1
+        if failures >= self.max_attempts:
+            raise RetriesExhausted(f"giving up on {url} after {failures} attempts: {reason}", url=url)
+        self.counters.retries += 1
+        delay = self._backoff(failures)
+        log.warning("%s from %s; retry %d/%d in %.1fs", reason, url, failures, self.max_attempts - 1, delay)
+        self._sleep(delay)
+        return failures
+
+    def _next_url(self, response: requests.Response) -> str | None:
+        next_link = response.links.get("next", {}).get("url")
+        if next_link:
+            self._check_host(next_link)
+        return next_link
+
+    def pages(
+        self,
+        path: str,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        *,
+        conditional: bool = False,
+        on_page: Callable[[Fetched], None] | None = None,
+    ) -> Iterator[Fetched]:
+        """Every page of a Link-paginated listing, starting at `path` (or a stored next URL)."""
+        fetched = self.get(path, params, conditional=conditional)
+        while True:
+            if on_page:
+                on_page(fetched)
+            yield fetched
+            if not fetched.next_url:
+                return
+            fetched = self.get(fetched.next_url, conditional=conditional)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _error_message(response: requests.Response) -> str:
+    """A short message from an error response (JSON `message`/`error`, the Hub's X-Error-Message, or text)."""
+    header = response.headers.get("X-Error-Message")
+    if header:
+        return header[:300]
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200].strip()
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("error") or "")[:300]
+    return ""

@@ -1,0 +1,54 @@
+"""Logging: one line per event on stderr (plain or JSON), with secrets scrubbed from every message."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+
+from tracker.config import scrub
+
+
+class _ScrubSecrets(logging.Filter):
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            record.msg = scrub(record.getMessage(), self.secrets)
+            record.args = None
+        return True
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        event = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("run_id", "job"):
+            if hasattr(record, key):
+                event[key] = getattr(record, key)
+        return json.dumps(event, ensure_ascii=False)
+
+
+def configure_logging(verbose: int = 0, json_lines: bool = False, secrets: tuple[str, ...] = ()) -> None:
+    """Send tracker's log events to stderr; `verbose` 0 = warnings, 1 = info, 2 = debug."""
+    level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_ScrubSecrets(secrets))
+    if json_lines:
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+        )
+        handler.formatter.converter = time.gmtime  # type: ignore[union-attr]
+    root = logging.getLogger("tracker")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False

@@ -1,0 +1,1 @@
+"""The background daemon: scheduled collections, attribution and reports."""
