@@ -7,7 +7,19 @@ import sys
 
 import click
 
-from tracker.cli import db_commands, status_commands  # noqa: F401  (registers commands)
+from tracker.cli import (  # noqa: F401  (importing a module registers its commands)
+    attribute_commands,
+    collect_commands,
+    collect_github,
+    collect_huggingface,
+    daemon_commands,
+    db_commands,
+    publishers_commands,
+    query_commands,
+    report_commands,
+    run_commands,
+    status_commands,
+)
 from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, EXIT_USAGE, cli
 from tracker.config import ConfigError, load_settings, scrub
 from tracker.db.engine import DatabaseError

@@ -1,0 +1,1 @@
+"""Commands registered by this module (filled in by its issue's work)."""
