@@ -95,6 +95,7 @@ class HttpClient:
         stop: threading.Event | None = None,
         validators: ValidatorStore | None = None,
         session: requests.Session | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._base = urlsplit(self.base_url)
@@ -107,6 +108,7 @@ class HttpClient:
         self.stop = stop or threading.Event()
         self.validators = validators
         self.counters = RequestCounters()
+        self._wait = sleep  # tests inject a recorder; by default waits are interruptible by `stop`
         self.session = session or requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, **(headers or {})})
 
@@ -136,7 +138,9 @@ class HttpClient:
         if seconds <= 0:
             return
         self.counters.waits += seconds
-        if self.stop.wait(seconds):
+        if self._wait is not None:
+            self._wait(seconds)
+        elif self.stop.wait(seconds):
             raise Interrupted("stopped while waiting")
 
     def _backoff(self, attempt: int) -> float:
