@@ -216,6 +216,219 @@ WHERE gone = FALSE
 GROUP BY country
 """,
     ),
+    View(
+        name="country_likes_latest",
+        description="Likes of models by author country, from each model's newest snapshot.",
+        columns={
+            "country": "ISO country of the author; NULL = unknown (a row of its own)",
+            "likes": "sum of the models' newest like counts",
+            "share": "fraction (0..1) of the total over all rows, the unknown row included",
+        },
+        sql=f"""
+SELECT a.country AS country, SUM(COALESCE(m.likes, 0)) AS likes,
+       SUM(COALESCE(m.likes, 0)) * 1.0 / NULLIF(SUM(SUM(COALESCE(m.likes, 0))) OVER (), 0) AS share
+FROM hf_models m
+{_HF_AUTHOR_COUNTRY}
+GROUP BY a.country
+""",
+    ),
+    View(
+        name="root_country_downloads_latest",
+        description=(
+            "30-day downloads of models by the country of their root base model (a model without parents is "
+            "its own root), from each model's newest snapshot: whose technology is being downloaded."
+        ),
+        columns={
+            "root_country": "ISO country of the root model's namespace; NULL = unknown (a row of its own)",
+            "downloads_30d": "sum of the models' newest 30-day download counts",
+            "share": "fraction (0..1) of the total over all rows, the unknown row included",
+        },
+        sql="""
+SELECT root_country, SUM(COALESCE(downloads_30d, 0)) AS downloads_30d,
+       SUM(COALESCE(downloads_30d, 0)) * 1.0
+           / NULLIF(SUM(SUM(COALESCE(downloads_30d, 0))) OVER (), 0) AS share
+FROM hf_model_latest
+GROUP BY root_country
+""",
+    ),
+    View(
+        name="country_forks_latest",
+        description="Forks of tracked GitHub repositories by owner country, from each repository's newest snapshot.",
+        columns={
+            "country": "ISO country of the owner; NULL = unknown (a row of its own)",
+            "forks": "sum of the repositories' newest fork counts",
+            "share": "fraction (0..1) of the total over all rows, the unknown row included",
+        },
+        sql="""
+SELECT country, SUM(COALESCE(forks, 0)) AS forks,
+       SUM(COALESCE(forks, 0)) * 1.0 / NULLIF(SUM(SUM(COALESCE(forks, 0))) OVER (), 0) AS share
+FROM gh_repo_latest
+WHERE gone = FALSE
+GROUP BY country
+""",
+    ),
+    View(
+        name="country_contributions_latest",
+        description=(
+            "Contributions to tracked repositories by contributor country, weighted by each contributor's "
+            "commit count, from each repository's newest contributor list."
+        ),
+        columns={
+            "country": "ISO country of the contributor; NULL = unknown (a row of its own)",
+            "contributors": "distinct contributor accounts",
+            "contributions": "sum of their contribution counts",
+            "share": "fraction (0..1) of all contributions, the unknown row included",
+        },
+        sql="""
+SELECT country, COUNT(DISTINCT login) AS contributors, SUM(contributions) AS contributions,
+       SUM(contributions) * 1.0 / NULLIF(SUM(SUM(contributions)) OVER (), 0) AS share
+FROM gh_contributor_latest
+GROUP BY country
+""",
+    ),
+    View(
+        name="monthly_derivatives_by_root_publisher",
+        description=(
+            "Derivative models by creation month and the namespace of their root model (e.g. Qwen vs "
+            "meta-llama), with that namespace's publisher and country: the measure the ATOM Project publishes."
+        ),
+        columns={
+            "month": "creation month of the derivative, `YYYY-MM` (UTC)",
+            "root_author": "lower-cased namespace of the root model; NULL until attribution has found the root",
+            "root_publisher": "slug of the publisher behind that namespace; NULL when not linked",
+            "root_country": "ISO country of the root namespace; NULL = unknown",
+            "derivatives": "derivative models created that month whose root is in `root_author`",
+        },
+        sql=f"""
+SELECT {{month:m.created_at}} AS month, m.root_author_key AS root_author, rp.slug AS root_publisher,
+       ra.country AS root_country, COUNT(*) AS derivatives
+FROM hf_models m
+{_HF_ROOT_COUNTRY}
+LEFT JOIN publishers rp ON rp.id = ra.publisher_id
+WHERE m.created_at IS NOT NULL
+  AND EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id)
+GROUP BY {{month:m.created_at}}, m.root_author_key, rp.slug, ra.country
+""",
+    ),
+    View(
+        name="publisher_models_latest",
+        description=(
+            "One row per publisher (or, for accounts not linked to one, per namespace): its models and their "
+            "newest downloads and likes, for top-publisher tables."
+        ),
+        columns={
+            "publisher": "the publisher's slug, or the lower-cased namespace when no publisher is linked",
+            "publisher_name": "the publisher's display name (NULL when not linked)",
+            "country": "ISO country of the account; NULL = unknown",
+            "models": "models published",
+            "downloads_30d": "sum of the models' newest 30-day download counts",
+            "likes": "sum of the models' newest like counts",
+        },
+        sql=f"""
+SELECT COALESCE(p.slug, m.author_key) AS publisher, p.name AS publisher_name, a.country AS country,
+       COUNT(*) AS models, SUM(COALESCE(m.downloads_30d, 0)) AS downloads_30d,
+       SUM(COALESCE(m.likes, 0)) AS likes
+FROM hf_models m
+{_HF_AUTHOR_COUNTRY}
+LEFT JOIN publishers p ON p.id = a.publisher_id
+GROUP BY COALESCE(p.slug, m.author_key), p.name, a.country
+""",
+    ),
+    View(
+        name="monthly_model_metrics",
+        description=(
+            "Downloads and likes by month from the snapshots: each model's last snapshot in the month, by "
+            "author country and root country. Months begin with the first crawl (no back-fill)."
+        ),
+        columns={
+            "month": "snapshot month, `YYYY-MM` (UTC)",
+            "country": "ISO country of the author; NULL = unknown",
+            "root_country": "ISO country of the root model's namespace (the model's own when it has no parent)",
+            "models": "models with a snapshot that month",
+            "downloads_30d": "sum of their 30-day downloads on their last snapshot of the month",
+            "likes": "sum of their likes on their last snapshot of the month",
+        },
+        sql=f"""
+SELECT lm.month AS month, a.country AS country,
+       COALESCE(ra.country, CASE WHEN m.root_author_key IS NULL
+           AND NOT EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) THEN a.country END)
+           AS root_country,
+       COUNT(*) AS models, SUM(COALESCE(s.downloads_30d, 0)) AS downloads_30d,
+       SUM(COALESCE(s.likes, 0)) AS likes
+FROM (SELECT model_id, {{month:captured_on}} AS month, MAX(captured_on) AS captured_on
+      FROM hf_model_snapshots GROUP BY model_id, {{month:captured_on}}) lm
+JOIN hf_model_snapshots s ON s.model_id = lm.model_id AND s.captured_on = lm.captured_on
+JOIN hf_models m ON m.id = lm.model_id
+{_HF_AUTHOR_COUNTRY}
+{_HF_ROOT_COUNTRY}
+GROUP BY lm.month, a.country,
+       COALESCE(ra.country, CASE WHEN m.root_author_key IS NULL
+           AND NOT EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) THEN a.country END)
+""",
+    ),
+    View(
+        name="monthly_repo_metrics",
+        description=(
+            "Stars and forks of tracked repositories by month: each repository's last snapshot in the month, "
+            "by owner country. Months begin with the first crawl."
+        ),
+        columns={
+            "month": "snapshot month, `YYYY-MM` (UTC)",
+            "country": "ISO country of the owner; NULL = unknown",
+            "repos": "repositories with a snapshot that month",
+            "stars": "sum of their stars on their last snapshot of the month",
+            "forks": "sum of their forks on their last snapshot of the month",
+        },
+        sql="""
+SELECT lm.month AS month, a.country AS country, COUNT(*) AS repos,
+       SUM(COALESCE(s.stars, 0)) AS stars, SUM(COALESCE(s.forks, 0)) AS forks
+FROM (SELECT repo_id, {month:captured_on} AS month, MAX(captured_on) AS captured_on
+      FROM gh_repo_snapshots GROUP BY repo_id, {month:captured_on}) lm
+JOIN gh_repo_snapshots s ON s.repo_id = lm.repo_id AND s.captured_on = lm.captured_on
+JOIN gh_repos r ON r.id = lm.repo_id
+LEFT JOIN gh_accounts o ON o.id = r.owner_id
+LEFT JOIN accounts a ON a.platform = 'github' AND a.handle_key = COALESCE(o.login_key, lower(r.owner_login))
+GROUP BY lm.month, a.country
+""",
+    ),
+    View(
+        name="monthly_contributions",
+        description=(
+            "Contributions by contributor country by month: each repository's last contributor list in the "
+            "month. Months begin with the first crawl."
+        ),
+        columns={
+            "month": "month of the contributor lists, `YYYY-MM` (UTC)",
+            "country": "ISO country of the contributor; NULL = unknown",
+            "contributors": "distinct contributor accounts",
+            "contributions": "sum of their contribution counts",
+        },
+        sql="""
+SELECT lm.month AS month, a.country AS country, COUNT(DISTINCT c.account_id) AS contributors,
+       SUM(c.contributions) AS contributions
+FROM (SELECT repo_id, {month:captured_on} AS month, MAX(captured_on) AS captured_on
+      FROM gh_contributors GROUP BY repo_id, {month:captured_on}) lm
+JOIN gh_contributors c ON c.repo_id = lm.repo_id AND c.captured_on = lm.captured_on
+JOIN gh_accounts u ON u.id = c.account_id
+LEFT JOIN accounts a ON a.platform = 'github' AND a.handle_key = u.login_key
+GROUP BY lm.month, a.country
+""",
+    ),
+    View(
+        name="monthly_new_repos",
+        description="Tracked GitHub repositories by creation month and owner country (forks excluded).",
+        columns={
+            "month": "creation month, `YYYY-MM` (UTC)",
+            "country": "ISO country of the owner; NULL = unknown",
+            "repos": "repositories created that month",
+        },
+        sql="""
+SELECT {month:created_at} AS month, country, COUNT(*) AS repos
+FROM gh_repo_latest
+WHERE created_at IS NOT NULL AND (fork IS NULL OR fork = FALSE)
+GROUP BY {month:created_at}, country
+""",
+    ),
 ]
 
 VIEWS_BY_NAME = {view.name: view for view in VIEWS}
