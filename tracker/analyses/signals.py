@@ -1,0 +1,218 @@
+"""The signals of the shift: each a value per country, monthly where history allows and as of the latest data.
+
+Every signal is read from a view (see tracker/db/views.py and docs/sql-interface.md); the queries below only
+pick a view's columns. Aggregation happens in SQL, so the Python side handles at most a few thousand
+(month, country) rows whatever the size of the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+
+from tracker.analyses.regions import group_shares
+from tracker.db.engine import Database
+
+_HF_LATEST = "SELECT MAX(metrics_on) FROM hf_models"
+_GH_LATEST = "SELECT MAX(metrics_on) FROM gh_repos"
+_CONTRIBUTORS_LATEST = "SELECT MAX(captured_on) FROM gh_contributors"
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    """How one signal is read: monthly (month, country, value) rows and, optionally, latest (country, value)."""
+
+    key: str
+    title: str
+    unit: str
+    history: str  # "creation": back-filled from creation dates; "snapshot": starts with the first crawl
+    definition: str
+    monthly_sql: str
+    latest_sql: str | None = None  # None: "latest" is the newest month of the monthly series
+    latest_date_sql: str | None = None  # the date the latest figures describe
+    in_verdict: bool = True
+
+
+SIGNALS: tuple[SignalSpec, ...] = (
+    SignalSpec(
+        key="new_models",
+        title="New models published",
+        unit="models",
+        history="creation",
+        definition="Hugging Face models created each month, by the country of their author (monthly_new_models).",
+        monthly_sql="SELECT month, country, models FROM monthly_new_models",
+    ),
+    SignalSpec(
+        key="new_derivatives_by_root",
+        title="New derivative models by root-model country",
+        unit="derivatives",
+        history="creation",
+        definition=(
+            "Models with at least one base-model edge (fine-tunes, adapters, quantisations, merges) created "
+            "each month, by the country of their root base model: who builds on whose technology "
+            "(monthly_derivatives_by_root)."
+        ),
+        monthly_sql="SELECT month, root_country, derivatives FROM monthly_derivatives_by_root",
+    ),
+    SignalSpec(
+        key="downloads_30d",
+        title="30-day downloads by author country",
+        unit="downloads",
+        history="snapshot",
+        definition=(
+            "Hub-reported 30-day downloads of models (not datasets), each model's newest snapshot, by author "
+            "country (country_downloads_latest; monthly: monthly_model_metrics)."
+        ),
+        monthly_sql="SELECT month, country, SUM(downloads_30d) FROM monthly_model_metrics GROUP BY month, country",
+        latest_sql="SELECT country, downloads_30d FROM country_downloads_latest",
+        latest_date_sql=_HF_LATEST,
+    ),
+    SignalSpec(
+        key="downloads_30d_by_root",
+        title="30-day downloads by root-model country",
+        unit="downloads",
+        history="snapshot",
+        definition=(
+            "The same downloads by the country of each model's root base model (root_country_downloads_latest). "
+            "Not counted in the overall verdict: it re-weighs the downloads signal."
+        ),
+        monthly_sql=(
+            "SELECT month, root_country, SUM(downloads_30d) FROM monthly_model_metrics GROUP BY month, root_country"
+        ),
+        latest_sql="SELECT root_country, downloads_30d FROM root_country_downloads_latest",
+        latest_date_sql=_HF_LATEST,
+        in_verdict=False,
+    ),
+    SignalSpec(
+        key="likes",
+        title="Likes by author country",
+        unit="likes",
+        history="snapshot",
+        definition="Likes of models, each model's newest snapshot, by author country (country_likes_latest).",
+        monthly_sql="SELECT month, country, SUM(likes) FROM monthly_model_metrics GROUP BY month, country",
+        latest_sql="SELECT country, likes FROM country_likes_latest",
+        latest_date_sql=_HF_LATEST,
+    ),
+    SignalSpec(
+        key="github_stars",
+        title="GitHub stars by owner country",
+        unit="stars",
+        history="snapshot",
+        definition="Stars of tracked AI repositories, newest snapshot, by owner country (country_stars_latest).",
+        monthly_sql="SELECT month, country, stars FROM monthly_repo_metrics",
+        latest_sql="SELECT country, stars FROM country_stars_latest",
+        latest_date_sql=_GH_LATEST,
+    ),
+    SignalSpec(
+        key="github_forks",
+        title="GitHub forks by owner country",
+        unit="forks",
+        history="snapshot",
+        definition=(
+            "Forks of tracked AI repositories, newest snapshot, by owner country (country_forks_latest). "
+            "Not counted in the overall verdict: it moves with stars."
+        ),
+        monthly_sql="SELECT month, country, forks FROM monthly_repo_metrics",
+        latest_sql="SELECT country, forks FROM country_forks_latest",
+        latest_date_sql=_GH_LATEST,
+        in_verdict=False,
+    ),
+    SignalSpec(
+        key="github_new_repos",
+        title="New AI repositories by owner country",
+        unit="repositories",
+        history="creation",
+        definition="Tracked GitHub repositories (forks excluded) by creation month and owner country (monthly_new_repos).",
+        monthly_sql="SELECT month, country, repos FROM monthly_new_repos",
+    ),
+    SignalSpec(
+        key="github_contributions",
+        title="GitHub contributions by contributor country",
+        unit="contributions",
+        history="snapshot",
+        definition=(
+            "Contributors of tracked repositories weighted by their contribution counts, newest contributor "
+            "lists, by the contributor's country (country_contributions_latest)."
+        ),
+        monthly_sql="SELECT month, country, contributions FROM monthly_contributions",
+        latest_sql="SELECT country, contributions FROM country_contributions_latest",
+        latest_date_sql=_CONTRIBUTORS_LATEST,
+    ),
+)
+
+SIGNALS_BY_KEY = {spec.key: spec for spec in SIGNALS}
+
+
+@dataclass
+class MonthlyShares:
+    month: str
+    total: float
+    shares: dict[str, float | None]
+
+
+@dataclass
+class SignalResult:
+    """One signal's figures: shares by group (fractions 0..1) now and per month, and the largest countries."""
+
+    spec: SignalSpec
+    latest_label: str  # the snapshot date or month the latest figures describe
+    latest_total: float
+    latest_shares: dict[str, float | None]
+    top_countries: list[tuple[str | None, float]]
+    monthly: list[MonthlyShares] = field(default_factory=list)
+
+
+def _by_country(rows: list[tuple[str | None, float | None]]) -> dict[str | None, float]:
+    values: dict[str | None, float] = defaultdict(float)
+    for country, value in rows:
+        values[country.upper() if country else None] += float(value or 0)
+    return values
+
+
+def compute_signal(database: Database, spec: SignalSpec, today: dt.date) -> SignalResult:
+    """Read one signal. Creation-based series keep complete months only (before `today`'s month)."""
+    current_month = today.strftime("%Y-%m")
+    with database.read_only_session() as session:
+        monthly_rows = session.execute(text(spec.monthly_sql)).all()
+        latest_rows = session.execute(text(spec.latest_sql)).all() if spec.latest_sql else None
+        latest_date = session.execute(text(spec.latest_date_sql)).scalar() if spec.latest_date_sql else None
+
+    per_month: dict[str, list[tuple[str | None, float | None]]] = defaultdict(list)
+    for month, country, value in monthly_rows:
+        if month is None:
+            continue
+        if spec.history == "creation" and month >= current_month:
+            continue
+        per_month[month].append((country, value))
+    monthly = []
+    for month in sorted(per_month):
+        total, shares = group_shares(_by_country(per_month[month]))
+        if total > 0:
+            monthly.append(MonthlyShares(month=month, total=total, shares=shares))
+
+    if latest_rows is not None:
+        latest_values = _by_country([(country, value) for country, value in latest_rows])
+        label = str(latest_date) if latest_date else "no data"
+    elif monthly:
+        latest_values = _by_country(per_month[monthly[-1].month])
+        label = monthly[-1].month
+    else:
+        latest_values, label = {}, "no data"
+    latest_total, latest_shares = group_shares(latest_values)
+    top = sorted(((c, v) for c, v in latest_values.items() if v), key=lambda item: -item[1])[:10]
+    return SignalResult(
+        spec=spec,
+        latest_label=label,
+        latest_total=latest_total,
+        latest_shares=latest_shares,
+        top_countries=top,
+        monthly=monthly,
+    )
+
+
+def compute_signals(database: Database, today: dt.date) -> list[SignalResult]:
+    """Every signal in SIGNALS order."""
+    return [compute_signal(database, spec, today) for spec in SIGNALS]
