@@ -1,0 +1,128 @@
+"""Named queries shipped with the package (one `.sql` file each) and the read-only runner behind `tracker query`.
+
+A named query's file starts with `--` comment lines describing it; its name is the file name without `.sql`.
+Statements run inside `Database.read_only_session()`, so the database itself refuses writes; they go to the
+driver as written (no bind-parameter parsing) and one statement at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+
+from tracker.db.engine import Database
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class QueryError(Exception):
+    """A query could not run; the message is one line."""
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    description: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as JSON-ready dicts (decimals become floats, dates ISO strings)."""
+        return [
+            {column: json_value(value) for column, value in zip(self.columns, row, strict=True)}
+            for row in self.rows
+        ]
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _parse(name: str, sql: str) -> NamedQuery:
+    description = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        description.append(line[2:].strip())
+    return NamedQuery(name=name, description=" ".join(part for part in description if part), sql=sql.strip())
+
+
+def named_queries() -> list[NamedQuery]:
+    """Every shipped named query, sorted by name."""
+    folder = resources.files(__name__)
+    return sorted(
+        (
+            _parse(entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8"))
+            for entry in folder.iterdir()
+            if entry.name.endswith(".sql")
+        ),
+        key=lambda query: query.name,
+    )
+
+
+def is_query_name(text: str) -> bool:
+    """True when `text` looks like a query name rather than SQL."""
+    return bool(_NAME.match(text.strip()))
+
+
+def named_query(name: str) -> NamedQuery:
+    for query in named_queries():
+        if query.name == name:
+            return query
+    raise QueryError(f"no named query {name!r}; `tracker query --list` shows them")
+
+
+def _one_line(error: BaseException) -> str:
+    original = getattr(error, "orig", None) or error
+    message = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    lowered = message.lower()
+    if "readonly database" in lowered or "read-only transaction" in lowered:
+        return f"refused: queries are read-only ({message})"
+    if "multiple commands" in lowered or "one statement at a time" in lowered:
+        return "refused: one SQL statement at a time"
+    return message
+
+
+def run_query(database: Database, sql: str) -> QueryResult:
+    """Run one SQL statement read-only and return its columns and rows."""
+    if not sql.strip():
+        raise QueryError("empty query")
+    try:
+        with database.read_only_session() as session:
+            cursor = session.connection().connection.dbapi_connection.cursor()
+            try:
+                if database.backend == "postgresql":
+                    # A prepared statement cannot hold several commands, so "COMMIT; DELETE ..." cannot
+                    # escape the read-only transaction.
+                    cursor.execute(sql, prepare=True)
+                else:
+                    cursor.execute(sql)  # sqlite3 runs one statement only
+                if cursor.description is None:
+                    return QueryResult(columns=[], rows=[])
+                columns = [column[0] for column in cursor.description]
+                rows = [tuple(row) for row in cursor.fetchall()]
+            finally:
+                cursor.close()
+    except DBAPIError as error:
+        raise QueryError(_one_line(error)) from None
+    except Exception as error:  # the raw driver raises its own classes
+        module = type(error).__module__
+        if module.startswith(("sqlite3", "psycopg")):
+            raise QueryError(_one_line(error)) from None
+        raise
+    return QueryResult(columns=columns, rows=rows)
