@@ -1,0 +1,269 @@
+"""The composed jobs the daemon schedules and `tracker run` runs once: collect + attribute, and the report.
+
+Every step is a row in `collection_runs`: the collectors record their own runs (`huggingface`, `github`);
+attribution and reports are recorded here (`attribution`, `report`). Every job honours a shared stop
+`threading.Event`: once it is set no new step starts, and the collectors stop after the current request.
+A job never raises for an expected failure; it returns a `JobOutcome` saying what happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tracker.config import Settings
+from tracker.db.engine import Database
+from tracker.db.models import CollectionRun, Publisher
+from tracker.http.errors import Interrupted, RateLimitExceeded
+from tracker.runs import FAILED, INTERRUPTED, OK, RATE_LIMITED, RUNNING, finish_run, start_run
+from tracker.sources.base import CollectResult, Progress
+
+log = logging.getLogger("tracker.scheduler.jobs")
+
+
+@dataclass
+class JobOutcome:
+    """What one job did: its overall status and the id of every run it recorded, step by step."""
+
+    job: str
+    status: str  # ok / rate_limited / interrupted / failed / skipped
+    runs: dict[str, int] = field(default_factory=dict)  # step ('huggingface', 'attribution', ...) -> run id
+    items: int = 0
+    message: str | None = None
+    report_dir: Path | None = None
+    report_paths: list[Path] = field(default_factory=list)
+    verdict: str | None = None
+
+    @property
+    def run_ids(self) -> str:
+        return ", ".join(f"{step} run {run_id}" for step, run_id in self.runs.items()) or "no run"
+
+    def describe(self) -> str:
+        """One line for logs: `job github: rate_limited (github run 4, attribution run 5): message`."""
+        detail = f": {self.message}" if self.message else ""
+        return f"job {self.job}: {self.status} ({self.run_ids}, {self.items} items){detail}"
+
+
+def _newest_run_id(database: Database) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.max(CollectionRun.id))) or 0
+
+
+def close_leftover_runs(
+    database: Database, collector: str, after_id: int, status: str, message: str
+) -> list[int]:
+    """Mark runs of `collector` newer than `after_id` that are still `running` (a step that raised) as `status`."""
+    with database.session() as session:
+        ids = list(
+            session.scalars(
+                select(CollectionRun.id).where(
+                    CollectionRun.collector == collector,
+                    CollectionRun.id > after_id,
+                    CollectionRun.status == RUNNING,
+                )
+            )
+        )
+    for run_id in ids:
+        finish_run(database, run_id, status, message=message)
+    return ids
+
+
+def _section(settings: Settings, name: str) -> dict[str, Any]:
+    return dict(settings.section(name))
+
+
+def huggingface_plan(settings: Settings, *, since: dt.date | None = None, top: int | None = None) -> Any:
+    """The Hub crawl plan from `[huggingface]` (`orgs`, `top`, `datasets`, `since`), with explicit overrides."""
+    from tracker.sources.huggingface import HfPlan
+
+    section = _section(settings, "huggingface")
+    values: dict[str, Any] = {}
+    if "orgs" in section:
+        values["orgs"] = tuple(section["orgs"])
+    if "datasets" in section:
+        values["datasets"] = bool(section["datasets"])
+    if top is not None or "top" in section:
+        values["top"] = int(top if top is not None else section["top"])
+    since_value = since or section.get("since")
+    if since_value:
+        values["since"] = (
+            since_value if isinstance(since_value, dt.date) else dt.date.fromisoformat(str(since_value))
+        )
+    return HfPlan(**values)
+
+
+def github_plan(settings: Settings, *, searches: tuple[str, ...] | None = None, **overrides: Any) -> Any:
+    """The GitHub crawl plan from `[github]` (`orgs`, `searches`, `contributors`), with explicit overrides."""
+    from tracker.sources.github import GhPlan
+
+    section = _section(settings, "github")
+    values: dict[str, Any] = {}
+    if "orgs" in section:
+        values["orgs"] = tuple(section["orgs"])
+    if searches is not None:
+        values["searches"] = tuple(searches)
+    elif "searches" in section:
+        values["searches"] = tuple(section["searches"])
+    if "contributors" in section:
+        values["contributors"] = int(section["contributors"])
+    values.update(overrides)
+    return GhPlan(**values)
+
+
+def _collector(source: str) -> Callable[..., CollectResult]:
+    if source == "huggingface":
+        from tracker.sources.huggingface import collect_huggingface
+
+        return collect_huggingface
+    if source == "github":
+        from tracker.sources.github import collect_github
+
+        return collect_github
+    raise ValueError(f"unknown source {source!r}")
+
+
+def attribute(database: Database, settings: Settings) -> tuple[int, str, int, str | None]:
+    """Run attribution as a recorded run; returns (run id, status, items attributed, message)."""
+    from tracker.attribution.attribute import run_attribution
+
+    run_id = start_run(database, "attribution", settings.today)
+    try:
+        summary = run_attribution(database)
+    except Exception as error:
+        message = f"{type(error).__name__}: {error}"
+        finish_run(database, run_id, FAILED, errors=1, message=message)
+        log.error(
+            "attribution run %s failed: %s", run_id, message, extra={"run_id": run_id, "job": "attribution"}
+        )
+        return run_id, FAILED, 0, message
+    attributed = int(getattr(summary, "attributed", 0) or 0)
+    message = (
+        ", ".join(f"{key} {value}" for key, value in vars(summary).items())
+        if hasattr(summary, "__dict__")
+        else None
+    )
+    finish_run(database, run_id, OK, items=attributed, message=message)
+    return run_id, OK, attributed, message
+
+
+def collect_job(
+    source: str,
+    database: Database,
+    settings: Settings,
+    plan: Any = None,
+    *,
+    stop: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> JobOutcome:
+    """Collect `source` ('huggingface' or 'github'), then attribute what is new (unless stopped or failed)."""
+    stop = stop or threading.Event()
+    if stop.is_set():
+        return JobOutcome(source, "skipped", message="stop requested before the job started")
+    if plan is None:
+        plan = huggingface_plan(settings) if source == "huggingface" else github_plan(settings)
+    before = _newest_run_id(database)
+    outcome = JobOutcome(source, FAILED)
+    try:
+        result = _collector(source)(database, settings, plan, stop=stop, progress=progress)
+    except Interrupted:
+        ids = close_leftover_runs(
+            database, source, before, INTERRUPTED, "stopped by request; the next run resumes"
+        )
+        outcome.status, outcome.message = INTERRUPTED, "stopped by request; the next run resumes"
+        outcome.runs = {source: ids[-1]} if ids else {}
+    except RateLimitExceeded as error:
+        ids = close_leftover_runs(database, source, before, RATE_LIMITED, str(error))
+        outcome.status, outcome.message = RATE_LIMITED, str(error)
+        outcome.runs = {source: ids[-1]} if ids else {}
+    except Exception as error:  # a collector bug or a dead API: record it, keep the daemon alive
+        message = f"{type(error).__name__}: {error}"
+        ids = close_leftover_runs(database, source, before, FAILED, message)
+        outcome.status, outcome.message = FAILED, message
+        outcome.runs = {source: ids[-1]} if ids else {}
+        log.error("job %s failed: %s", source, message, exc_info=log.isEnabledFor(logging.DEBUG))
+    else:
+        outcome.status, outcome.items, outcome.message = result.status, result.items, result.message
+        outcome.runs = {source: result.run_id}
+        if result.status == RUNNING:  # a collector that forgot to close its run on the way out
+            finish_run(database, result.run_id, INTERRUPTED if stop.is_set() else FAILED)
+    if outcome.status == RUNNING:
+        outcome.status = INTERRUPTED if stop.is_set() else FAILED
+    # A stopped job attributes nothing more: attribution catches up after the next collection.
+    if outcome.status in (OK, RATE_LIMITED) and not stop.is_set():
+        run_id, status, _items, message = attribute(database, settings)
+        outcome.runs["attribution"] = run_id
+        if status != OK:
+            outcome.status, outcome.message = FAILED, f"attribution failed: {message}"
+    return outcome
+
+
+def report_job(
+    database: Database,
+    settings: Settings,
+    out_dir: Path | None = None,
+    *,
+    stop: threading.Event | None = None,
+) -> JobOutcome:
+    """Write the summary report into `out_dir` (default `<reports dir>/YYYY-MM-DD/`), as a recorded run."""
+    from tracker.reports import write_report
+
+    if stop is not None and stop.is_set():
+        return JobOutcome("report", "skipped", message="stop requested before the job started")
+    out_dir = (
+        Path(out_dir) if out_dir is not None else Path(settings.reports_dir) / settings.today.isoformat()
+    )
+    run_id = start_run(database, "report", settings.today, {"out_dir": str(out_dir)})
+    try:
+        result = write_report(database, settings, out_dir=out_dir)
+    except Exception as error:
+        message = f"{type(error).__name__}: {error}"
+        finish_run(database, run_id, FAILED, errors=1, message=message)
+        log.error("report run %s failed: %s", run_id, message, exc_info=log.isEnabledFor(logging.DEBUG))
+        return JobOutcome("report", FAILED, {"report": run_id}, message=message)
+    paths = [Path(path) for path in result.paths]
+    verdict = result.verdict if isinstance(result.verdict, str) else getattr(result.verdict, "overall", None)
+    message = f"{result.out_dir}" + (f" (verdict: {verdict})" if verdict else "")
+    finish_run(database, run_id, OK, items=len(paths), message=message)
+    return JobOutcome(
+        "report",
+        OK,
+        {"report": run_id},
+        items=len(paths),
+        message=message,
+        report_dir=Path(result.out_dir),
+        report_paths=paths,
+        verdict=verdict,
+    )
+
+
+def ensure_registry(database: Database) -> int:
+    """Import the shipped publisher registry when the database has no publishers; returns publishers added."""
+    with database.session() as session:
+        if session.scalar(select(func.count()).select_from(Publisher)):
+            return 0
+    from tracker.attribution import registry
+
+    registry.import_shipped(database)
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(Publisher)) or 0
+
+
+def run_job(
+    job: str,
+    database: Database,
+    settings: Settings,
+    *,
+    stop: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> JobOutcome:
+    """Run one scheduled job by name ('huggingface', 'github' or 'report') with the plan from the settings."""
+    if job == "report":
+        return report_job(database, settings, stop=stop)
+    return collect_job(job, database, settings, stop=stop, progress=progress)
