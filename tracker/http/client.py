@@ -166,7 +166,17 @@ class HttpClient:
         while True:
             if self.stop.is_set():
                 raise Interrupted("stop requested")
-            self._sleep(self.policy.pace())
+            route = getattr(self.policy, "route", None)  # optional hook: policies with per-URL budgets
+            if route is not None:
+                route(url)
+            pace = self.policy.pace()
+            if pace > self.max_wait:
+                raise RateLimitExceeded(
+                    f"rate-limit budget spent before {url}; resets in {pace:.0f}s, more than the "
+                    f"{self.max_wait:.0f}s maximum wait",
+                    resets_in=pace,
+                )
+            self._sleep(pace)
             headers = dict(self.policy.auth_headers())
             if stored and stored.etag:
                 headers["If-None-Match"] = stored.etag
@@ -185,6 +195,10 @@ class HttpClient:
             self.counters.requests += 1
             self.counters.bytes += len(content)
             self.policy.observe(response)
+
+            retry_unauthorized = getattr(self.policy, "retry_unauthorized", None)  # optional hook
+            if response.status_code == 401 and retry_unauthorized is not None and retry_unauthorized():
+                continue  # the policy set that credential aside and has another one
 
             if response.status_code == 304 and stored is not None:
                 self.counters.not_modified += 1

@@ -39,7 +39,12 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 
 class RateLimitPolicy(Protocol):
-    """What the HTTP client asks of an API's rate-limit rules."""
+    """What the HTTP client asks of an API's rate-limit rules.
+
+    Optional hooks the client calls when a policy has them: `route(url)` before each attempt (budgets that
+    depend on the URL, e.g. GitHub's `search` resource) and `retry_unauthorized() -> bool` on a 401 (set the
+    credential aside; True when another one is left to retry with).
+    """
 
     def auth_headers(self) -> Mapping[str, str]:
         """Headers that authenticate the next request (empty when anonymous)."""
