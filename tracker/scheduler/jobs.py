@@ -161,6 +161,7 @@ def collect_job(
     *,
     stop: threading.Event | None = None,
     progress: Progress | None = None,
+    attribute_after: bool = True,
 ) -> JobOutcome:
     """Collect `source` ('huggingface' or 'github'), then attribute what is new (unless stopped or failed)."""
     stop = stop or threading.Event()
@@ -196,7 +197,7 @@ def collect_job(
     if outcome.status == RUNNING:
         outcome.status = INTERRUPTED if stop.is_set() else FAILED
     # A stopped job attributes nothing more: attribution catches up after the next collection.
-    if outcome.status in (OK, RATE_LIMITED) and not stop.is_set():
+    if attribute_after and outcome.status in (OK, RATE_LIMITED) and not stop.is_set():
         run_id, status, _items, message = attribute(database, settings)
         outcome.runs["attribution"] = run_id
         if status != OK:
