@@ -47,7 +47,8 @@ class QueryResult:
 
 def json_value(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        # PostgreSQL sums integers as numeric: keep whole numbers whole, as SQLite does.
+        return int(value) if value.is_finite() and value == value.to_integral_value() else float(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value
