@@ -62,6 +62,7 @@ class Served:
     status: int
     token: str
     user_agent: str | None
+    query: str = ""
 
 
 @dataclass
@@ -258,6 +259,14 @@ class FakeGitHub:
             repo.owner = self.accounts[owner.lower()]["login"]
         repo.name = new_name
         return repo
+
+    def delete_repo(self, full_name: str) -> None:
+        """The repository disappears: 404 everywhere."""
+        del self.repos[self.repo(full_name).id]
+
+    def block_repo(self, full_name: str) -> None:
+        """Legally blocked: 451 with a `block` object."""
+        self.repo(full_name).blocked = True
 
     def rename_account(self, login: str, new_login: str) -> None:
         account = self.accounts.pop(login.lower())
@@ -544,9 +553,9 @@ class FakeGitHub:
                 },
                 {},
             )
+        # Like GitHub, Link headers do not stop at the cap: asking past it is the client's mistake (422).
         items = [
-            {**self.minimal_repo(r, name=self.stale_search_names.get(r.id)), "score": 1.0}
-            for r in matches[: self.search_cap]
+            {**self.minimal_repo(r, name=self.stale_search_names.get(r.id)), "score": 1.0} for r in matches
         ]
         status, page_items, headers = self._paginate(path, query, items)
         body = {"total_count": len(matches), "incomplete_results": False, "items": page_items}
@@ -663,7 +672,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             path = path[len(fake.prefix) :]
             status, body, headers = fake.handle(path, parse_qs(split.query), self.headers)
-        fake.requests.append(Served(path, status, label, self.headers.get("User-Agent")))
+        fake.requests.append(Served(path, status, label, self.headers.get("User-Agent"), split.query))
         if body == "DROP":
             self.close_connection = True
             return
@@ -678,3 +687,48 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if payload:
             self.wfile.write(payload)
+
+
+def add_example_data(fake: FakeGitHub) -> None:
+    """A small world for tests and benchmarks: two orgs (one in China, one in France), a user, LLM repos
+    found by `topic:llm`, contributors with an anonymous one, an empty repo (204) and a huge one (403)."""
+    fake.add_org("qwen-lab", name="Qwen Lab", location="Hangzhou, China", company=None, followers=900)
+    fake.add_org("mistral-like", name="Mistral-like", location="Paris, France", followers=500)
+    fake.add_user("carol", name="Carol", location="Berlin, Germany", company="@beta")
+    fake.add_user("dave", name="Dave", location="Shenzhen", company="Dave Co")
+    fake.add_user("erin", name="Erin", location=None)
+    for index in range(5):
+        fake.add_repo(
+            "qwen-lab",
+            f"model-{index}",
+            stars=1000 - index * 100,
+            forks=50 + index,
+            watchers=20 + index,
+            open_issues=index,
+            language="Python",
+            license="Apache-2.0",
+            topics=["llm", "qwen"],
+            description=f"model {index}",
+        )
+    fake.add_repo("qwen-lab", "empty-repo", stars=1, topics=[])
+    fake.add_repo(
+        "mistral-like",
+        "inference",
+        stars=700,
+        forks=70,
+        watchers=30,
+        language="Rust",
+        license="MIT",
+        topics=["llm"],
+    )
+    fake.add_repo("mistral-like", "huge-history", stars=300, forks=30, watchers=10, topics=["llm"])
+    fake.add_repo("carol", "agent", stars=400, forks=4, watchers=5, license="NOASSERTION", topics=["llm"])
+    fake.add_repo("dave", "chatbot", stars=250, forks=2, watchers=3, topics=["llm"])
+    fake.add_repo("erin", "notes", stars=3, topics=["cooking"])
+    fake.set_contributors("qwen-lab/model-0", [("carol", 50), ("dave", 20), (None, 5), ("erin", 2)])
+    fake.set_contributors("qwen-lab/model-1", [("dave", 10)])
+    fake.set_contributors("qwen-lab/empty-repo", "empty")
+    fake.set_contributors("mistral-like/huge-history", "too_large")
+    fake.set_contributors("mistral-like/inference", [("erin", 7), ("carol", 3)])
+    fake.set_contributors("carol/agent", [("carol", 40)])
+    fake.set_contributors("dave/chatbot", [("dave", 12), ("carol", 1)])
