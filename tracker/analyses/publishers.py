@@ -39,7 +39,9 @@ class RootPublisherMonth:
 def top_publishers(database: Database, limit: int = 15) -> list[PublisherRow]:
     """The publishers with the most 30-day downloads (from publisher_models_latest)."""
     with database.read_only_session() as session:
-        total = session.execute(text("SELECT SUM(downloads_30d) FROM publisher_models_latest")).scalar() or 0
+        total = float(
+            session.execute(text("SELECT SUM(downloads_30d) FROM publisher_models_latest")).scalar() or 0
+        )
         rows = session.execute(
             text(
                 "SELECT publisher, publisher_name, country, models, downloads_30d, likes "

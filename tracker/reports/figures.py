@@ -19,7 +19,7 @@ from tracker.reports.literature import compare_with_literature
 
 def pct(share: float | None) -> float | None:
     """A fraction as a percentage rounded to two decimals."""
-    return None if share is None else round(share * 100.0, 2)
+    return None if share is None else round(float(share) * 100.0, 2)
 
 
 def _shares(shares: dict[str, float | None]) -> dict[str, float | None]:
