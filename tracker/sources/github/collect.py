@@ -318,12 +318,11 @@ class _Collection:
             self._save_checkpoint(session)
 
     def _tracked_repos(self, after: int, *, counted: bool = False) -> Iterator[list[tuple[int, str]]]:
-        """Batches of (id, full_name) of repositories seen today and not gone, by id, after `after`."""
+        """Batches of (id, full_name) of tracked repositories (every one not gone: once tracked, a repository
+        keeps its daily history even when it drops out of a search), by id, after `after`."""
         while True:
             with self.database.session() as session:
-                query = select(GhRepo.id, GhRepo.full_name).where(
-                    GhRepo.last_seen_on == self.today, GhRepo.gone.is_(False), GhRepo.id > after
-                )
+                query = select(GhRepo.id, GhRepo.full_name).where(GhRepo.gone.is_(False), GhRepo.id > after)
                 if counted:
                     query = query.where(GhRepo.metrics_on == self.today)
                 batch = [
@@ -441,7 +440,7 @@ class _Collection:
     def _stale_profiles(self, after: int) -> list[tuple[int, str]]:
         """Owners of today's repositories and today's contributors whose profile is missing or stale."""
         cutoff = utcnow() - dt.timedelta(days=self.plan.profile_refresh_days)
-        owners = select(GhRepo.owner_id).where(GhRepo.last_seen_on == self.today)
+        owners = select(GhRepo.owner_id).where(GhRepo.metrics_on == self.today)
         contributors = select(GhContributor.account_id).where(GhContributor.captured_on == self.today)
         with self.database.session() as session:
             rows = session.execute(
