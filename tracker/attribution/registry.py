@@ -20,6 +20,7 @@ import pycountry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.attribution.attribute import resolve_publisher
 from tracker.db.engine import Database
 from tracker.db.models import Account, Publisher
 
@@ -342,6 +343,51 @@ def registry_is_empty(database: Database) -> bool:
         return not session.scalar(select(func.count()).select_from(Publisher))
 
 
+@dataclass(frozen=True)
+class PublisherListing:
+    slug: str
+    name: str | None
+    country: str | None
+    method: str
+    basis: str | None
+    handles: str
+
+
+def list_publishers(database: Database, country: str | None = None) -> list[PublisherListing]:
+    """Publishers with their effective country: the last attribution's, else override > registry."""
+    listings = []
+    with database.read_only_session() as session:
+        handles: dict[int, list[str]] = {}
+        for account in session.execute(
+            select(Account.publisher_id, Account.platform, Account.handle)
+            .where(Account.publisher_id.is_not(None))
+            .order_by(Account.platform.desc(), Account.handle_key)
+        ):
+            handles.setdefault(account.publisher_id, []).append(f"{account.platform}:{account.handle}")
+        for publisher in session.scalars(select(Publisher).order_by(Publisher.slug)):
+            if publisher.country_method:
+                code, method, basis = publisher.country, publisher.country_method, publisher.country_basis
+            elif publisher.override_country or publisher.override_basis:
+                code, method, basis = publisher.override_country, "manual", publisher.override_basis
+            elif publisher.registry_country:
+                code, method, basis = publisher.registry_country, "registry", publisher.registry_basis
+            else:
+                code, method, basis = None, "unattributed", publisher.registry_basis
+            if country and (code or "") != country.strip().upper():
+                continue
+            listings.append(
+                PublisherListing(
+                    publisher.slug,
+                    publisher.name,
+                    code,
+                    method,
+                    basis,
+                    " ".join(handles.get(publisher.id, [])),
+                )
+            )
+    return listings
+
+
 class UnknownHandle(LookupError):
     """`tracker publishers set` named a handle that is not in the database."""
 
@@ -385,5 +431,13 @@ def set_override(
         publisher.override_basis = (
             basis.strip() if code != NO_INFER else f"unknown on purpose: {basis.strip()}"
         )
+        # Apply it at once to the publisher and its accounts (the next attribution agrees).
+        resolution = resolve_publisher(publisher, [])
+        for target in [
+            publisher,
+            *session.scalars(select(Account).where(Account.publisher_id == publisher.id)),
+        ]:
+            for name, value in resolution.values().items():
+                setattr(target, name, value)
         session.flush()
         return publisher

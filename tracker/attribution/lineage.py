@@ -1,0 +1,207 @@
+"""Lineage roots: for every model, the farthest ancestor along first-parent base-model edges.
+
+Set-based SQL so that it scales to the whole Hub (~2M models) with flat memory: the first-parent function is
+loaded into a work table and resolved by pointer jumping (each pass doubles how far every model sees), so a
+chain of length n takes about log2(n) passes over the table. A parent that was never collected ends the chain
+and is the root; its namespace (the part of the repo id before `/`) is what the root is attributed by.
+Self-references are ignored; a chain that runs into a cycle has no root (NULL). A merge whose parents' roots
+belong to different countries is flagged `root_mixed`, and so is every model descended from it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from tracker.db.engine import Database
+
+log = logging.getLogger(__name__)
+
+WORK_TABLES = ("lineage_names", "lineage_step", "lineage_next", "lineage_mixed")
+
+
+@dataclass
+class LineageSummary:
+    models: int = 0  # models with a first parent (the rest are their own root)
+    passes: int = 0
+    in_cycles: int = 0  # models whose chain runs into a cycle: root NULL
+    mixed_merges: int = 0
+    updated: int = 0  # hf_models rows whose root columns changed
+
+
+def _namespace(dialect: str, expression: str) -> str:
+    if dialect == "postgresql":
+        return f"CASE WHEN strpos({expression}, '/') > 0 THEN split_part({expression}, '/', 1) END"
+    return f"CASE WHEN instr({expression}, '/') > 0 THEN substr({expression}, 1, instr({expression}, '/') - 1) END"
+
+
+def _drop(connection: Connection, *names: str) -> None:
+    for name in names:
+        connection.execute(text(f"DROP TABLE IF EXISTS {name}"))
+
+
+_index_names = itertools.count()
+
+
+def _create(connection: Connection, dialect: str, name: str, select_sql: str, key: str) -> None:
+    """A temporary work table from a SELECT, indexed on `key` (index names stay unique across renames)."""
+    connection.execute(text(f"CREATE TEMPORARY TABLE {name} AS {select_sql}"))
+    connection.execute(text(f"CREATE INDEX ix_lineage_work_{next(_index_names)} ON {name} ({key})"))
+    if dialect == "postgresql":
+        connection.execute(text(f"ANALYZE {name}"))
+
+
+def _jump(connection: Connection, dialect: str) -> tuple[int, int]:
+    """Pointer-jump `lineage_step(node, anc, mixed)` until nothing moves; (passes, rows left in cycles)."""
+    passes = 0
+    unresolved = None
+    while True:
+        remaining = connection.execute(
+            text("SELECT COUNT(*) FROM lineage_step s JOIN lineage_step t ON t.node = s.anc")
+        ).scalar_one()
+        if remaining == 0 or remaining == unresolved:
+            return passes, remaining
+        unresolved = remaining
+        _drop(connection, "lineage_next")
+        _create(
+            connection,
+            dialect,
+            "lineage_next",
+            """SELECT s.node, COALESCE(t.anc, s.anc) AS anc,
+                      CASE WHEN s.mixed = 1 OR t.mixed = 1 THEN 1 ELSE 0 END AS mixed
+               FROM lineage_step s LEFT JOIN lineage_step t ON t.node = s.anc""",
+            "node",
+        )
+        _drop(connection, "lineage_step")
+        connection.execute(text("ALTER TABLE lineage_next RENAME TO lineage_step"))
+        passes += 1
+
+
+def _first_parents(connection: Connection, dialect: str) -> None:
+    """lineage_step(node, anc, mixed=0): each collected model's first listed parent, by lower-case repo id."""
+    _drop(connection, "lineage_step")
+    _create(
+        connection,
+        dialect,
+        "lineage_step",
+        """SELECT lower(m.repo_id) AS node, MIN(lower(p.parent_repo_id)) AS anc, 0 AS mixed
+           FROM hf_models m
+           JOIN hf_model_parents p ON p.child_id = m.id
+           WHERE lower(p.parent_repo_id) <> lower(m.repo_id)
+             AND p.position = (SELECT MIN(p2.position) FROM hf_model_parents p2
+                               WHERE p2.child_id = m.id AND lower(p2.parent_repo_id) <> lower(m.repo_id))
+           GROUP BY lower(m.repo_id)""",
+        "node",
+    )
+
+
+def compute_roots(database: Database) -> LineageSummary:
+    """Write root_repo_id, root_author_key and root_mixed on every hf_models row. Idempotent."""
+    summary = LineageSummary()
+    dialect = database.backend
+    with database.engine.begin() as connection:
+        _drop(connection, *WORK_TABLES)
+        # The spelling of every repo id (collected models first, then parents seen only in edges).
+        _create(
+            connection,
+            dialect,
+            "lineage_names",
+            "SELECT lower(repo_id) AS key, MIN(repo_id) AS repo_id FROM hf_models GROUP BY lower(repo_id)",
+            "key",
+        )
+        connection.execute(
+            text(
+                """INSERT INTO lineage_names (key, repo_id)
+                   SELECT lower(p.parent_repo_id), MIN(p.parent_repo_id) FROM hf_model_parents p
+                   LEFT JOIN lineage_names n ON n.key = lower(p.parent_repo_id)
+                   WHERE n.key IS NULL GROUP BY lower(p.parent_repo_id)"""
+            )
+        )
+        # Pass 1: roots.
+        _first_parents(connection, dialect)
+        summary.models = connection.execute(text("SELECT COUNT(*) FROM lineage_step")).scalar_one()
+        passes, cycles = _jump(connection, dialect)
+        summary.passes += passes
+        summary.in_cycles = cycles
+        if cycles:
+            connection.execute(
+                text("UPDATE lineage_step SET anc = NULL WHERE anc IN (SELECT node FROM lineage_step)")
+            )
+            log.warning("%d models have base-model chains that run into a cycle; their root is NULL", cycles)
+        # Merges whose parents' roots have different (known) countries.
+        root_of_parent = "COALESCE(r.anc, lower(p.parent_repo_id))"
+        _drop(connection, "lineage_mixed")
+        _create(
+            connection,
+            dialect,
+            "lineage_mixed",
+            f"""SELECT lower(m.repo_id) AS node FROM hf_models m
+                JOIN hf_model_parents p ON p.child_id = m.id
+                LEFT JOIN lineage_step r ON r.node = lower(p.parent_repo_id)
+                JOIN accounts a ON a.platform = 'hf' AND a.country IS NOT NULL
+                     AND a.handle_key = {_namespace(dialect, root_of_parent)}
+                GROUP BY lower(m.repo_id) HAVING COUNT(DISTINCT a.country) > 1""",
+            "node",
+        )
+        summary.mixed_merges = connection.execute(text("SELECT COUNT(*) FROM lineage_mixed")).scalar_one()
+        roots = "lineage_roots"
+        _drop(connection, roots)
+        connection.execute(text(f"ALTER TABLE lineage_step RENAME TO {roots}"))
+        # Pass 2: propagate the mixed flag down first-parent chains (only when there is something to spread).
+        if summary.mixed_merges:
+            _first_parents(connection, dialect)
+            connection.execute(
+                text("UPDATE lineage_step SET mixed = 1 WHERE node IN (SELECT node FROM lineage_mixed)")
+            )
+            passes, _ = _jump(connection, dialect)
+            summary.passes += passes
+            connection.execute(
+                text(
+                    f"UPDATE {roots} SET mixed = 1 WHERE node IN (SELECT node FROM lineage_step WHERE mixed = 1)"
+                )
+            )
+            _drop(connection, "lineage_step")
+        summary.updated = _write_roots(connection, dialect, roots)
+        _drop(connection, *WORK_TABLES, roots)
+    return summary
+
+
+def _write_roots(connection: Connection, dialect: str, roots: str) -> int:
+    """Copy the computed roots onto hf_models, touching only rows whose values change."""
+    root_key = "COALESCE(r.anc, CASE WHEN r.node IS NULL THEN lower(m.repo_id) END)"
+    _create(
+        connection,
+        dialect,
+        "lineage_final",
+        f"""SELECT m.id AS model_id, n.repo_id AS root_repo_id,
+                   {_namespace(dialect, root_key)} AS root_author_key,
+                   CASE WHEN r.mixed = 1 THEN 1 ELSE 0 END AS root_mixed
+            FROM hf_models m
+            LEFT JOIN {roots} r ON r.node = lower(m.repo_id)
+            LEFT JOIN lineage_names n ON n.key = {root_key}""",
+        "model_id",
+    )
+    different = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    mixed = "(f.root_mixed = 1)" if dialect == "postgresql" else "f.root_mixed"
+    changed = f"""SELECT f.model_id FROM lineage_final f JOIN hf_models m ON m.id = f.model_id
+                  WHERE m.root_repo_id {different} f.root_repo_id
+                     OR m.root_author_key {different} f.root_author_key
+                     OR m.root_mixed IS NULL OR m.root_mixed <> {mixed}"""
+    _drop(connection, "lineage_changed")
+    _create(connection, dialect, "lineage_changed", changed, "model_id")
+    count = connection.execute(text("SELECT COUNT(*) FROM lineage_changed")).scalar_one()
+    if count:
+        connection.execute(
+            text(
+                f"""UPDATE hf_models SET
+                    root_repo_id = (SELECT f.root_repo_id FROM lineage_final f WHERE f.model_id = hf_models.id),
+                    root_author_key = (SELECT f.root_author_key FROM lineage_final f WHERE f.model_id = hf_models.id),
+                    root_mixed = (SELECT {mixed} FROM lineage_final f WHERE f.model_id = hf_models.id)
+                    WHERE id IN (SELECT model_id FROM lineage_changed)"""
+            )
+        )
+    _drop(connection, "lineage_final", "lineage_changed")
+    return count
