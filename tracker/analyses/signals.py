@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 
@@ -19,6 +20,9 @@ from tracker.db.engine import Database
 _HF_LATEST = "SELECT MAX(metrics_on) FROM hf_models"
 _GH_LATEST = "SELECT MAX(metrics_on) FROM gh_repos"
 _CONTRIBUTORS_LATEST = "SELECT MAX(captured_on) FROM gh_contributors"
+# Several signals share one monthly view; compute_signals reads each such query once.
+_MODEL_METRICS = "SELECT month, country, root_country, downloads_30d, likes FROM monthly_model_metrics"
+_REPO_METRICS = "SELECT month, country, stars, forks FROM monthly_repo_metrics"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class SignalSpec:
     latest_sql: str | None = None  # None: "latest" is the newest month of the monthly series
     latest_date_sql: str | None = None  # the date the latest figures describe
     in_verdict: bool = True
+    country_column: int = 1  # which columns of a monthly row hold the country and the value
+    value_column: int = 2
 
 
 SIGNALS: tuple[SignalSpec, ...] = (
@@ -66,7 +72,8 @@ SIGNALS: tuple[SignalSpec, ...] = (
             "Hub-reported 30-day downloads of models (not datasets), each model's newest snapshot, by author "
             "country (country_downloads_latest; monthly: monthly_model_metrics)."
         ),
-        monthly_sql="SELECT month, country, SUM(downloads_30d) FROM monthly_model_metrics GROUP BY month, country",
+        monthly_sql=_MODEL_METRICS,
+        value_column=3,
         latest_sql="SELECT country, downloads_30d FROM country_downloads_latest",
         latest_date_sql=_HF_LATEST,
     ),
@@ -79,9 +86,9 @@ SIGNALS: tuple[SignalSpec, ...] = (
             "The same downloads by the country of each model's root base model (root_country_downloads_latest). "
             "Not counted in the overall verdict: it re-weighs the downloads signal."
         ),
-        monthly_sql=(
-            "SELECT month, root_country, SUM(downloads_30d) FROM monthly_model_metrics GROUP BY month, root_country"
-        ),
+        monthly_sql=_MODEL_METRICS,
+        country_column=2,
+        value_column=3,
         latest_sql="SELECT root_country, downloads_30d FROM root_country_downloads_latest",
         latest_date_sql=_HF_LATEST,
         in_verdict=False,
@@ -92,7 +99,8 @@ SIGNALS: tuple[SignalSpec, ...] = (
         unit="likes",
         history="snapshot",
         definition="Likes of models, each model's newest snapshot, by author country (country_likes_latest).",
-        monthly_sql="SELECT month, country, SUM(likes) FROM monthly_model_metrics GROUP BY month, country",
+        monthly_sql=_MODEL_METRICS,
+        value_column=4,
         latest_sql="SELECT country, likes FROM country_likes_latest",
         latest_date_sql=_HF_LATEST,
     ),
@@ -102,7 +110,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
         unit="stars",
         history="snapshot",
         definition="Stars of tracked AI repositories, newest snapshot, by owner country (country_stars_latest).",
-        monthly_sql="SELECT month, country, stars FROM monthly_repo_metrics",
+        monthly_sql=_REPO_METRICS,
         latest_sql="SELECT country, stars FROM country_stars_latest",
         latest_date_sql=_GH_LATEST,
     ),
@@ -115,7 +123,8 @@ SIGNALS: tuple[SignalSpec, ...] = (
             "Forks of tracked AI repositories, newest snapshot, by owner country (country_forks_latest). "
             "Not counted in the overall verdict: it moves with stars."
         ),
-        monthly_sql="SELECT month, country, forks FROM monthly_repo_metrics",
+        monthly_sql=_REPO_METRICS,
+        value_column=3,
         latest_sql="SELECT country, forks FROM country_forks_latest",
         latest_date_sql=_GH_LATEST,
         in_verdict=False,
@@ -172,16 +181,25 @@ def _by_country(rows: list[tuple[str | None, float | None]]) -> dict[str | None,
     return values
 
 
-def compute_signal(database: Database, spec: SignalSpec, today: dt.date) -> SignalResult:
-    """Read one signal. Creation-based series keep complete months only (before `today`'s month)."""
+def compute_signal(
+    database: Database, spec: SignalSpec, today: dt.date, cache: dict[str, list[Any]] | None = None
+) -> SignalResult:
+    """Read one signal. Creation-based series keep complete months only (before `today`'s month).
+
+    `cache` maps monthly queries to their rows, so signals sharing a view read it once.
+    """
     current_month = today.strftime("%Y-%m")
+    cache = {} if cache is None else cache
     with database.read_only_session() as session:
-        monthly_rows = session.execute(text(spec.monthly_sql)).all()
+        if spec.monthly_sql not in cache:
+            cache[spec.monthly_sql] = list(session.execute(text(spec.monthly_sql)).all())
+        monthly_rows = cache[spec.monthly_sql]
         latest_rows = session.execute(text(spec.latest_sql)).all() if spec.latest_sql else None
         latest_date = session.execute(text(spec.latest_date_sql)).scalar() if spec.latest_date_sql else None
 
     per_month: dict[str, list[tuple[str | None, float | None]]] = defaultdict(list)
-    for month, country, value in monthly_rows:
+    for row in monthly_rows:
+        month, country, value = row[0], row[spec.country_column], row[spec.value_column]
         if month is None:
             continue
         if spec.history == "creation" and month >= current_month:
@@ -215,4 +233,5 @@ def compute_signal(database: Database, spec: SignalSpec, today: dt.date) -> Sign
 
 def compute_signals(database: Database, today: dt.date) -> list[SignalResult]:
     """Every signal in SIGNALS order."""
-    return [compute_signal(database, spec, today) for spec in SIGNALS]
+    cache: dict[str, list[Any]] = {}
+    return [compute_signal(database, spec, today, cache) for spec in SIGNALS]

@@ -42,9 +42,13 @@ def fmt_trend(trend: dict[str, Any] | None) -> str:
 def fmt_crossover(signal: dict[str, Any]) -> str:
     if signal["crossover_month"] is None:
         return "not observed" if signal["monthly"] else "n/a"
+    text = signal["crossover_month"]
     if signal["cn_ahead_from_start"]:
-        return f"ahead from {signal['crossover_month']} (first month seen)"
-    return signal["crossover_month"]
+        text = f"ahead from {text} (first month seen)"
+    now, us = signal["cn_share_now"], signal["us_share_now"]
+    if now is not None and us is not None and now <= us:
+        text += " (behind the US now)"
+    return text
 
 
 def fmt_number(value: float | int | None) -> str:
