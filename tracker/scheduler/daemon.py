@@ -104,6 +104,7 @@ class Daemon:
         Raises `DaemonLockHeld` when another daemon holds this database's lock (or the lock was lost).
         """
         self.lock.acquire()
+        _quiet_apscheduler()
         log.info("daemon %s started; holds the %s", self.owner, self.lock.name)
         previous = self._install_signal_handlers()
         clean = True
@@ -256,10 +257,11 @@ class Daemon:
                     time.monotonic() - started,
                     extra={"job": job, "run_id": first_run, "runs": dict(outcome.runs)},
                 )
-        try:
-            self._write_schedule()
-        except Exception as error:
-            log.warning("could not record the schedule: %s", error)
+            if not self.stop.is_set():  # once stopping, `run` records the schedule as stopped
+                try:
+                    self._write_schedule()
+                except Exception as error:
+                    log.warning("could not record the schedule: %s", error)
 
     def _on_skipped(self, event: JobEvent) -> None:
         if event.code == EVENT_JOB_MAX_INSTANCES:
@@ -305,6 +307,14 @@ class Daemon:
                 row.daemon = f"{self.owner} (stopped)" if stopped else self.owner
                 row.updated_at = now
                 session.add(row)
+
+
+def _quiet_apscheduler() -> None:
+    # APScheduler logs every start and finish at INFO; the daemon logs its own lines, so keep only errors.
+    scheduler_log = logging.getLogger("apscheduler")
+    scheduler_log.handlers[:] = logging.getLogger("tracker").handlers
+    scheduler_log.setLevel(logging.ERROR)
+    scheduler_log.propagate = False
 
 
 def _show(when: dt.datetime | None) -> str:
