@@ -18,12 +18,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tracker.config import Settings
+from tracker.attribution import registry
+from tracker.attribution.attribute import run_attribution
+from tracker.config import ConfigError, Settings
 from tracker.db.engine import Database
-from tracker.db.models import CollectionRun, Publisher
+from tracker.db.models import CollectionRun
 from tracker.http.errors import Interrupted, RateLimitExceeded
+from tracker.reports import write_report
 from tracker.runs import FAILED, INTERRUPTED, OK, RATE_LIMITED, RUNNING, finish_run, start_run
 from tracker.sources.base import CollectResult, Progress
+from tracker.sources.github import GhPlan, collect_github
+from tracker.sources.huggingface import HfPlan, collect_huggingface
 
 log = logging.getLogger("tracker.scheduler.jobs")
 
@@ -75,64 +80,54 @@ def close_leftover_runs(
     return ids
 
 
-def _section(settings: Settings, name: str) -> dict[str, Any]:
-    return dict(settings.section(name))
+def huggingface_plan(settings: Settings, *, since: dt.date | None = None, top: int | None = None) -> HfPlan:
+    """The Hub crawl plan from `[huggingface]` (`orgs`, `top`, `datasets`), with explicit overrides.
 
-
-def huggingface_plan(settings: Settings, *, since: dt.date | None = None, top: int | None = None) -> Any:
-    """The Hub crawl plan from `[huggingface]` (`orgs`, `top`, `datasets`, `since`), with explicit overrides."""
-    from tracker.sources.huggingface import HfPlan
-
-    section = _section(settings, "huggingface")
+    No `since` from the config: a fixed date would override the high-water mark on every scheduled run."""
+    section = settings.section("huggingface")
     values: dict[str, Any] = {}
-    if "orgs" in section:
-        values["orgs"] = tuple(section["orgs"])
-    if "datasets" in section:
-        values["datasets"] = bool(section["datasets"])
-    if top is not None or "top" in section:
-        values["top"] = int(top if top is not None else section["top"])
-    since_value = since or section.get("since")
-    if since_value:
-        values["since"] = (
-            since_value if isinstance(since_value, dt.date) else dt.date.fromisoformat(str(since_value))
-        )
+    try:
+        if "orgs" in section:
+            values["orgs"] = tuple(str(org) for org in section["orgs"])
+        if "datasets" in section:
+            values["datasets"] = bool(section["datasets"])
+        if top is not None or "top" in section:
+            values["top"] = int(top if top is not None else section["top"])
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"[huggingface] in the config file: {error}") from None
+    if since is not None:
+        values["since"] = since
     return HfPlan(**values)
 
 
-def github_plan(settings: Settings, *, searches: tuple[str, ...] | None = None, **overrides: Any) -> Any:
-    """The GitHub crawl plan from `[github]` (`orgs`, `searches`, `contributors`), with explicit overrides."""
-    from tracker.sources.github import GhPlan
-
-    section = _section(settings, "github")
+def github_plan(settings: Settings, *, searches: tuple[str, ...] | None = None, **overrides: Any) -> GhPlan:
+    """The GitHub crawl plan from `[github]` (`orgs`, `contributors`; the collector reads `searches` itself),
+    with explicit overrides."""
+    section = settings.section("github")
     values: dict[str, Any] = {}
-    if "orgs" in section:
-        values["orgs"] = tuple(section["orgs"])
+    try:
+        if "orgs" in section:
+            values["orgs"] = tuple(str(org) for org in section["orgs"])
+        if "contributors" in section:
+            values["contributors"] = int(section["contributors"])
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"[github] in the config file: {error}") from None
     if searches is not None:
         values["searches"] = tuple(searches)
-    elif "searches" in section:
-        values["searches"] = tuple(section["searches"])
-    if "contributors" in section:
-        values["contributors"] = int(section["contributors"])
     values.update(overrides)
     return GhPlan(**values)
 
 
 def _collector(source: str) -> Callable[..., CollectResult]:
     if source == "huggingface":
-        from tracker.sources.huggingface import collect_huggingface
-
         return collect_huggingface
     if source == "github":
-        from tracker.sources.github import collect_github
-
         return collect_github
     raise ValueError(f"unknown source {source!r}")
 
 
 def attribute(database: Database, settings: Settings) -> tuple[int, str, int, str | None]:
     """Run attribution as a recorded run; returns (run id, status, items attributed, message)."""
-    from tracker.attribution.attribute import run_attribution
-
     run_id = start_run(database, "attribution", settings.today)
     try:
         summary = run_attribution(database)
@@ -144,11 +139,8 @@ def attribute(database: Database, settings: Settings) -> tuple[int, str, int, st
         )
         return run_id, FAILED, 0, message
     attributed = int(getattr(summary, "attributed", 0) or 0)
-    message = (
-        ", ".join(f"{key} {value}" for key, value in vars(summary).items())
-        if hasattr(summary, "__dict__")
-        else None
-    )
+    counts = vars(summary) if hasattr(summary, "__dict__") else {}
+    message = ", ".join(f"{key} {value}" for key, value in counts.items() if isinstance(value, int)) or None
     finish_run(database, run_id, OK, items=attributed, message=message)
     return run_id, OK, attributed, message
 
@@ -213,8 +205,6 @@ def report_job(
     stop: threading.Event | None = None,
 ) -> JobOutcome:
     """Write the summary report into `out_dir` (default `<reports dir>/YYYY-MM-DD/`), as a recorded run."""
-    from tracker.reports import write_report
-
     if stop is not None and stop.is_set():
         return JobOutcome("report", "skipped", message="stop requested before the job started")
     out_dir = (
@@ -246,14 +236,9 @@ def report_job(
 
 def ensure_registry(database: Database) -> int:
     """Import the shipped publisher registry when the database has no publishers; returns publishers added."""
-    with database.session() as session:
-        if session.scalar(select(func.count()).select_from(Publisher)):
-            return 0
-    from tracker.attribution import registry
-
-    registry.import_shipped(database)
-    with database.session() as session:
-        return session.scalar(select(func.count()).select_from(Publisher)) or 0
+    if not registry.registry_is_empty(database):
+        return 0
+    return registry.import_shipped(database).publishers_created
 
 
 def run_job(
