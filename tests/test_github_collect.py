@@ -245,6 +245,7 @@ def test_renamed_blocked_and_deleted_repositories(
     old_ids = {name: repo.id for name, repo in _repos(registry).items()}
     github.rename_repo("dave/chatbot", "chatbot-pro", stale_search=True)  # search still says dave/chatbot
     github.rename_repo("qwen-lab/model-3", "mistral-like/model-3")  # transferred
+    github.rename_repo("qwen-lab/model-2", "model-2b", stale_search=True)  # listing new, search old
     github.block_repo("carol/agent")
     github.delete_repo("qwen-lab/model-4")
     github.requests.clear()
@@ -263,6 +264,8 @@ def test_renamed_blocked_and_deleted_repositories(
         former = set(session.execute(select(FormerName.entity_id, FormerName.name)).all())
     assert (str(old_ids["dave/chatbot"]), "dave/chatbot") in former
     assert (str(old_ids["qwen-lab/model-3"]), "qwen-lab/model-3") in former
+    assert repos["qwen-lab/model-2b"].id == old_ids["qwen-lab/model-2"]
+    assert {name for key, name in former if key == str(old_ids["qwen-lab/model-2"])} == {"qwen-lab/model-2"}
 
 
 def test_missing_org_is_marked_gone_without_failing(

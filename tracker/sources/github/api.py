@@ -38,8 +38,10 @@ class GitHubApi:
         try:
             return self.client.get(path, params, conditional=True)
         except HttpStatusError as error:
-            if error.status in GONE_STATUSES:
-                return None
+            if error.status in GONE_STATUSES or (
+                error.status == 403 and "access blocked" in error.message.lower()
+            ):
+                return None  # some blocked repositories answer 403 "Repository access blocked" instead of 451
             raise
 
     def organization(self, login: str) -> Fetched | None:

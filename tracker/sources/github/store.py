@@ -115,6 +115,10 @@ def save_repos(
             select(GhRepo.id, GhRepo.full_name, GhRepo.tracked_because).where(GhRepo.id.in_(ids))
         ).all()
     }
+    if tracked_because == "search":  # GitHub's search index lags behind renames: keep the name we know
+        rows = [
+            {**row, "full_name": existing[row["id"]][0]} if row["id"] in existing else row for row in rows
+        ]
     _record_renames(session, "gh_repo", {k: v[0] for k, v in existing.items()}, rows, "full_name", today)
     out = []
     for row in rows:
