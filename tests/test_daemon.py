@@ -7,6 +7,7 @@ servers of tests/fakes, with schedules in seconds. Every wait polls for a condit
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -188,7 +189,7 @@ def test_second_daemon_on_the_same_database_is_refused(
     )
     with FakeHub() as hub:
         env = daemon_env(database_url, config, hub)
-        first = Daemon(env, tmp_path, "first")
+        first = Daemon({**env, "TRACKER_LOG_JSON": "1"}, tmp_path, "first")
         daemons.append(first)
         wait_for(lambda: "job report scheduled" in first.log, "the first daemon to start")
 
@@ -206,6 +207,8 @@ def test_second_daemon_on_the_same_database_is_refused(
         assert "lock" in lines[0] and ("advisory" in lines[0] or ".daemon.lock" in lines[0])
         assert first.process.poll() is None  # the first daemon is unaffected
         assert first.terminate() == 0
+    events = [json.loads(line) for line in first.log.splitlines() if line.startswith("{")]
+    assert {"huggingface", "github", "report"} <= {event.get("job") for event in events}  # JSON log lines
 
 
 def test_sigterm_mid_collection_leaves_an_interrupted_run_that_the_next_start_resumes(

@@ -17,8 +17,9 @@ from typing import IO, Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 
-from tracker.db.engine import Database
+from tracker.db.engine import Database, DatabaseError, describe_error
 
 # One key per database (advisory locks are scoped to the database they are taken in): a stable 31-bit
 # number derived from a name, so an operator can find it in pg_locks.
@@ -72,7 +73,10 @@ class DaemonLock:
             self._acquire_file()
 
     def _acquire_advisory(self) -> None:
-        connection = self.database.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            connection = self.database.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except DBAPIError as error:
+            raise DatabaseError(describe_error(error, self.database.display_url)) from None
         try:
             got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
             if not got.scalar():
