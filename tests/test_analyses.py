@@ -10,6 +10,7 @@ import pytest
 
 from tests.shift_data import D, Rows, build_rising_china, build_small, months
 from tracker.analyses.analysis import analyse
+from tracker.analyses.publishers import derivatives_by_root_publisher, top_publishers
 from tracker.analyses.regions import group_shares
 from tracker.analyses.signals import SIGNALS_BY_KEY, compute_signal
 from tracker.analyses.trends import MIN_POINTS, crossover_month, ols_trend, t_cdf, t_quantile
@@ -180,3 +181,20 @@ def test_everything_works_on_an_empty_database(database: Database) -> None:
     assert analysis.verdict.overall == INSUFFICIENT_DATA
     assert all(signal.call == INSUFFICIENT_DATA for signal in analysis.verdict.signals)
     assert analysis.top_publishers == [] and analysis.coverage.hf_models == 0
+
+
+def test_publisher_tables_rank_publishers_and_root_namespaces(database: Database) -> None:
+    with database.session() as session:
+        build_small(session)
+    publishers = top_publishers(database)
+    assert [row.publisher for row in publishers[:2]] == ["meta", "qwen"]
+    assert publishers[0].share == pytest.approx(3000 / 5100)
+    assert publishers[1].models == 3 and publishers[1].country == "CN"
+    (february,) = derivatives_by_root_publisher(database, D(2025, 3, 2))
+    assert (february.month, february.total) == ("2025-02", 3)
+    assert [(entry.root, entry.country, entry.derivatives) for entry in february.top] == [
+        ("qwen", "CN", 2),
+        ("meta-llama", "US", 1),
+    ]
+    assert february.top[0].share == pytest.approx(2 / 3)
+    assert derivatives_by_root_publisher(database, D(2025, 2, 20)) == []  # February is not complete yet
