@@ -185,8 +185,11 @@ def epoch_agreement(shared: Path = DEFAULT_SHARED) -> Agreement:
     return result
 
 
-def lineage_timing(models: int) -> None:
-    """Roots on a synthetic SQLite database of `models` models: every fifth a base, the rest chains below one."""
+def lineage_timing(models: int, url: str | None = None) -> None:
+    """Roots on a synthetic database of `models` models: every fifth a base, the rest chains below one.
+
+    `url` names an empty database to use (e.g. PostgreSQL); default a temporary SQLite file.
+    """
     import tempfile
 
     from sqlalchemy import text
@@ -196,7 +199,7 @@ def lineage_timing(models: int) -> None:
     from tracker.db.engine import Database
 
     with tempfile.TemporaryDirectory() as folder:
-        database = Database(f"sqlite:///{folder}/lineage.db")
+        database = Database(url or f"sqlite:///{folder}/lineage.db")
         migrate.upgrade(database)
         with database.engine.begin() as connection:
             connection.execute(
@@ -204,7 +207,7 @@ def lineage_timing(models: int) -> None:
                     """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)
                        INSERT INTO hf_models (id, hub_id, repo_id, author, author_key, created_at_unknown)
                        SELECT i, 'h' || i, 'org' || (i % 300) || '/m' || i, 'org' || (i % 300),
-                              'org' || (i % 300), 0 FROM n"""
+                              'org' || (i % 300), FALSE FROM n"""
                 ),
                 {"count": models},
             )
@@ -222,7 +225,7 @@ def lineage_timing(models: int) -> None:
         compute_roots(database)
         again = time.perf_counter() - started
         database.dispose()
-    print(f"\nlineage roots, {models:,} models ({summary.models:,} with a parent), SQLite")
+    print(f"\nlineage roots, {models:,} models ({summary.models:,} with a parent), {database.backend}")
     print(f"  first run {first:.1f} s ({summary.passes} passes), re-run {again:.1f} s")
     print(
         f"  {first / models * 1e6:.1f} s per million models (first run); re-run/first ratio {again / first:.2f}"
@@ -233,6 +236,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared data folder")
     parser.add_argument("--lineage-models", type=int, default=0, help="also time lineage roots on N models")
+    parser.add_argument(
+        "--lineage-url", help="an empty database for the lineage timing (default: SQLite file)"
+    )
     options = parser.parse_args()
 
     started = time.perf_counter()
@@ -262,7 +268,7 @@ def main() -> None:
             print(f"  not compared: {org}")
 
     if options.lineage_models:
-        lineage_timing(options.lineage_models)
+        lineage_timing(options.lineage_models, options.lineage_url)
 
 
 if __name__ == "__main__":
