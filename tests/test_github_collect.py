@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -132,6 +133,10 @@ def test_second_run_same_day_is_answered_by_304_and_keeps_one_snapshot(
     assert second.counters.not_modified == github.count(304)
     assert github.count(304) >= 0.8 * len(github.requests)
     assert github.count(200) <= 3  # the changed repo (and its owner listing page)
+    assert not any(
+        s.path.startswith(("/users/", "/orgs/qwen-lab", "/orgs/mistral-like")) and s.path.count("/") == 2
+        for s in github.requests
+    )  # profiles are fresh: not asked again within 3 days
     assert _snapshot_counts(registry) == [1] * len(expected_repos(github))
     assert _repos(registry)["qwen-lab/model-2"].stars == github.repo("qwen-lab/model-2").stars
     with registry.session() as session:
@@ -276,3 +281,15 @@ def test_missing_org_is_marked_gone_without_failing(
     assert result.status == "ok"
     assert "/orgs/no-such-org" in github.paths(404) and "/users/no-such-org" in github.paths(404)
     assert set(_repos(registry)) == expected_repos(github)
+
+
+def test_searches_come_from_the_config_file_by_default(tmp_path: Path) -> None:
+    from tracker.config import load_settings
+    from tracker.sources.github import DEFAULT_SEARCHES, configured_searches
+
+    config = tmp_path / "tracker.toml"
+    config.write_text('[github]\nsearches = ["topic:agents stars:>100"]\n')
+    assert configured_searches(load_settings({"config_file": str(config)}, environ={})) == (
+        "topic:agents stars:>100",
+    )
+    assert configured_searches(load_settings({}, environ={})) == DEFAULT_SEARCHES
