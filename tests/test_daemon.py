@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from tracker.config import load_settings
 from tracker.db.engine import Database
 from tracker.db.models import CollectionRun, HfModel, SchedulerJob
 from tracker.runs import finish_run, start_run
+from tracker.scheduler import jobs
 from tracker.scheduler.daemon import missed_fire_time
 from tracker.scheduler.freshness import check_freshness
 from tracker.scheduler.schedule import make_trigger
@@ -330,3 +332,28 @@ def test_status_check_exits_non_zero_naming_the_stale_job(
     assert main(base) == 0
     out, _ = capsys.readouterr()
     assert "daemon schedule" in out and "failed" in out  # the github job's last result
+
+
+# --- the composed jobs (in process) ---------------------------------------------------------------------
+
+
+def test_a_collector_that_raises_leaves_a_failed_run_and_no_attribution(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings({"database_url": database.url})
+
+    def broken(database: Database, settings: Any, plan: Any, **_: Any) -> None:
+        start_run(database, "huggingface", settings.today)
+        raise RuntimeError("collector bug")
+
+    monkeypatch.setattr(jobs, "collect_huggingface", broken)
+    outcome = jobs.run_job("huggingface", database, settings)
+    assert outcome.status == "failed" and "collector bug" in (outcome.message or "")
+    (run,) = runs(database)
+    assert (run.collector, run.status) == ("huggingface", "failed")
+    assert outcome.runs == {"huggingface": run.id}
+
+    stop = threading.Event()
+    stop.set()
+    assert jobs.run_job("github", database, settings, stop=stop).status == "skipped"
+    assert len(runs(database)) == 1  # nothing started once stopping

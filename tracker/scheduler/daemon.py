@@ -248,7 +248,7 @@ class Daemon:
                     exc_info=log.isEnabledFor(logging.DEBUG),
                 )
             else:
-                level = logging.INFO if outcome.status in (OK, RATE_LIMITED, "skipped") else logging.WARNING
+                level = logging.WARNING if outcome.status == FAILED else logging.INFO
                 first_run = next(iter(outcome.runs.values()), None)
                 log.log(
                     level,

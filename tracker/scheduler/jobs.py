@@ -63,21 +63,18 @@ def _newest_run_id(database: Database) -> int:
 
 def close_leftover_runs(
     database: Database, collector: str, after_id: int, status: str, message: str
-) -> list[int]:
-    """Mark runs of `collector` newer than `after_id` that are still `running` (a step that raised) as `status`."""
+) -> int | None:
+    """After a step raised: close its runs newer than `after_id` still `running` as `status`; the newest id."""
     with database.session() as session:
-        ids = list(
-            session.scalars(
-                select(CollectionRun.id).where(
-                    CollectionRun.collector == collector,
-                    CollectionRun.id > after_id,
-                    CollectionRun.status == RUNNING,
-                )
-            )
-        )
-    for run_id in ids:
-        finish_run(database, run_id, status, message=message)
-    return ids
+        rows = session.execute(
+            select(CollectionRun.id, CollectionRun.status)
+            .where(CollectionRun.collector == collector, CollectionRun.id > after_id)
+            .order_by(CollectionRun.id)
+        ).all()
+    for run_id, run_status in rows:
+        if run_status == RUNNING:
+            finish_run(database, run_id, status, message=message)
+    return rows[-1][0] if rows else None
 
 
 def huggingface_plan(settings: Settings, *, since: dt.date | None = None, top: int | None = None) -> HfPlan:
@@ -165,29 +162,23 @@ def collect_job(
     outcome = JobOutcome(source, FAILED)
     try:
         result = _collector(source)(database, settings, plan, stop=stop, progress=progress)
-    except Interrupted:
-        ids = close_leftover_runs(
-            database, source, before, INTERRUPTED, "stopped by request; the next run resumes"
-        )
-        outcome.status, outcome.message = INTERRUPTED, "stopped by request; the next run resumes"
-        outcome.runs = {source: ids[-1]} if ids else {}
-    except RateLimitExceeded as error:
-        ids = close_leftover_runs(database, source, before, RATE_LIMITED, str(error))
-        outcome.status, outcome.message = RATE_LIMITED, str(error)
-        outcome.runs = {source: ids[-1]} if ids else {}
-    except Exception as error:  # a collector bug or a dead API: record it, keep the daemon alive
-        message = f"{type(error).__name__}: {error}"
-        ids = close_leftover_runs(database, source, before, FAILED, message)
-        outcome.status, outcome.message = FAILED, message
-        outcome.runs = {source: ids[-1]} if ids else {}
-        log.error("job %s failed: %s", source, message, exc_info=log.isEnabledFor(logging.DEBUG))
+    except Exception as error:  # a collector bug or a dead database: record it, keep the daemon alive
+        if isinstance(error, Interrupted):
+            status, message = INTERRUPTED, "stopped by request; the next run resumes"
+        elif isinstance(error, RateLimitExceeded):
+            status, message = RATE_LIMITED, str(error)
+        else:
+            status, message = FAILED, f"{type(error).__name__}: {error}"
+            log.error("job %s failed: %s", source, message, exc_info=log.isEnabledFor(logging.DEBUG))
+        run_id = close_leftover_runs(database, source, before, status, message)
+        outcome.status, outcome.message = status, message
+        outcome.runs = {source: run_id} if run_id is not None else {}
     else:
         outcome.status, outcome.items, outcome.message = result.status, result.items, result.message
         outcome.runs = {source: result.run_id}
-        if result.status == RUNNING:  # a collector that forgot to close its run on the way out
-            finish_run(database, result.run_id, INTERRUPTED if stop.is_set() else FAILED)
-    if outcome.status == RUNNING:
-        outcome.status = INTERRUPTED if stop.is_set() else FAILED
+        if result.status == RUNNING:  # a collector that returned without closing its run
+            outcome.status = INTERRUPTED if stop.is_set() else FAILED
+            finish_run(database, result.run_id, outcome.status)
     # A stopped job attributes nothing more: attribution catches up after the next collection.
     if attribute_after and outcome.status in (OK, RATE_LIMITED) and not stop.is_set():
         run_id, status, _items, message = attribute(database, settings)
