@@ -89,7 +89,7 @@ def collect_github(
         settings.github_tokens,
         reserve=plan.reserve,
         secondary_wait=plan.secondary_wait,
-        secondary_max=max(plan.secondary_wait, plan.backoff_max, 60.0),
+        secondary_max=plan.secondary_wait * 16,  # 1, 2, 4, 8, 16 minutes (beyond max_wait: stop resumably)
         clock=clock,
     )
     client = HttpClient(
