@@ -27,7 +27,7 @@ SPECIAL_CHINA = {"HK", "MO", "TW"}  # their own codes; "Hong Kong, China" is HK
 CONFIDENCE = {COUNTRY: 0.95, REGION: 0.9}
 CITY_DOMINANCE = 3.0  # a city name resolves only if its most populous country is this many times the next
 SCAN_MIN_POPULATION = 300_000  # cities found inside free text (not a whole part) must be at least this big
-ALTERNATE_MIN_POPULATION = 500_000  # alternate spellings ("Bombay", "Peking") only for big cities
+ALTERNATE_MIN_POPULATION = 500_000  # alternate names ("Bombay", "Peking", "Москва") only for big cities
 
 # Words that say nothing about a place (whole-part matches are dropped).
 NOWHERE = {
@@ -323,6 +323,7 @@ COUNTRY_ALIASES = {
     "sf bay area": "US",
     "silicon valley": "US",
     "nyc": "US",
+    "sf": "US",
     "the bay area": "US",
     "socal": "US",
     "norcal": "US",
@@ -521,7 +522,7 @@ def _tables() -> _Tables:
                         cjk[alternate] = (CITY, code, population)
                 continue
             key = fold(alternate)
-            if len(key) >= 4 and key.isascii() and population >= ALTERNATE_MIN_POPULATION:
+            if len(key) >= 4 and population >= ALTERNATE_MIN_POPULATION:
                 by_alt = alt_cities.setdefault(key, {})
                 by_alt[code] = max(by_alt.get(code, 0), population)
     for key in CN_PROVINCES_IN_CHARACTERS:
@@ -631,7 +632,7 @@ def _resolve(parts: list[_Candidates]) -> tuple[str, float, str] | None:
         code for part in parts for code in part.weights if code in SPECIAL_CHINA and len(part.weights) == 1
     }
     if len(specials) == 1:
-        parts = [part for part in parts if set(part.weights) != {"CN"}]
+        parts = [part for part in parts if not (part.tier == COUNTRY and set(part.weights) == {"CN"})]
     common = set(parts[0].weights)
     for part in parts[1:]:
         common &= set(part.weights)
