@@ -74,3 +74,33 @@ def publishers_chart(publishers: list[dict[str, Any]], group_of: Any) -> bytes |
     axes.tick_params(axis="y", labelsize=8)
     axes.grid(axis="x", alpha=0.3)
     return _png(figure)
+
+
+def roots_chart(months: list[dict[str, Any]], limit: int = 6) -> bytes | None:
+    """Share of new derivatives per month for the root namespaces largest over the period (e.g. Qwen, Llama)."""
+    if len(months) < 2:
+        return None
+    totals: dict[str, int] = {}
+    for month in months:
+        for entry in month["top"]:
+            if entry["root"]:
+                totals[entry["root"]] = totals.get(entry["root"], 0) + entry["derivatives"]
+    roots = sorted(totals, key=lambda root: -totals[root])[:limit]
+    if not roots:
+        return None
+    figure = Figure(figsize=(7.5, 3.2))
+    axes = figure.add_subplot()
+    labels = [month["month"] for month in months]
+    for root in roots:
+        shares = [
+            next((e["share"] for e in month["top"] if e["root"] == root), float("nan")) for month in months
+        ]
+        axes.plot(range(len(labels)), shares, label=root, linewidth=1.6)
+    axes.set_xticks(range(len(labels)))
+    axes.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
+    axes.set_ylabel("share of new derivatives, %")
+    axes.set_ylim(bottom=0)
+    axes.set_title("New derivatives by root namespace (gaps: not among the month's largest)", fontsize=10)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=7, ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False)
+    return _png(figure)

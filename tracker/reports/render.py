@@ -261,7 +261,11 @@ def render_html(figures: dict[str, Any], charts: dict[str, bytes | None]) -> str
             _image(charts.get(key), f"share over time: {signal['title']}"),
             html_table(*group_table(signal)),
         ]
-    parts += ["<h2>New derivatives by root publisher</h2>", html_table(*roots_table(figures))]
+    parts += [
+        "<h2>New derivatives by root publisher</h2>",
+        _image(charts.get("derivatives_by_root_publisher"), "new derivatives by root namespace"),
+        html_table(*roots_table(figures)),
+    ]
     parts += ["<h2>Top publishers</h2>", _image(charts.get("top_publishers"), "top publishers")]
     parts += [html_table(*publishers_table(figures))]
     parts += ["<h2>Comparison with the literature</h2>", html_table(*literature_table(figures))]

@@ -17,7 +17,7 @@ from tracker.analyses.regions import group_of
 from tracker.config import Settings
 from tracker.db.engine import Database
 from tracker.db.models import Report
-from tracker.reports.charts import publishers_chart, share_chart
+from tracker.reports.charts import publishers_chart, roots_chart, share_chart
 from tracker.reports.figures import build_figures, changes_since
 from tracker.reports.render import render_html, render_markdown
 
@@ -62,6 +62,7 @@ def charts_for(figures: dict[str, Any]) -> dict[str, bytes | None]:
         key: share_chart(signal["title"], signal["monthly"]) for key, signal in figures["signals"].items()
     }
     charts["top_publishers"] = publishers_chart(figures["top_publishers"], group_of)
+    charts["derivatives_by_root_publisher"] = roots_chart(figures["derivatives_by_root_publisher"])
     return charts
 
 
