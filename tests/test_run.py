@@ -13,6 +13,7 @@ from tests.fakes.hub import FakeHub, hub_model
 from tracker.cli import main
 from tracker.db.engine import Database
 from tracker.db.models import CollectionRun, HfModel, Publisher
+from tracker.scheduler.lock import DaemonLock
 
 TODAY = "2024-06-10"
 
@@ -83,3 +84,18 @@ def test_tracker_run_collects_attributes_and_writes_the_report_without_a_github_
     }
     # new models of the last 30 days, the top by downloads and the registry publishers' models
     assert {"Qwen/Qwen2-7B", "meta-llama/Llama-3-8B", "someone/qwen-finetune"} <= models
+
+
+def test_tracker_run_is_refused_while_a_daemon_holds_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    database = Database("sqlite:///tracker.db")
+    try:
+        with DaemonLock(database):
+            assert main(["run"]) == 3
+    finally:
+        database.dispose()
+    out, err = capsys.readouterr()
+    assert "tracker.db.daemon.lock" in err and len(err.strip().splitlines()) == 1
+    assert "report:" not in out

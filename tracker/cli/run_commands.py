@@ -14,6 +14,7 @@ import click
 from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, AppContext, CliError, pass_app
 from tracker.cli.app import cli as root
 from tracker.scheduler.jobs import JobOutcome
+from tracker.scheduler.lock import DaemonLockHeld
 from tracker.scheduler.run_once import run_once
 from tracker.sources.base import Progress
 
@@ -69,14 +70,17 @@ def run(app: AppContext, out_dir: str | None) -> None:
 
     stop = threading.Event()
     with _stop_on_signals(stop):
-        summary = run_once(
-            app.database,
-            app.settings,
-            stop=stop,
-            progress=_progress(app),
-            on_step=on_step,
-            out_dir=Path(out_dir) if out_dir else None,
-        )
+        try:
+            summary = run_once(
+                app.database,
+                app.settings,
+                stop=stop,
+                progress=_progress(app),
+                on_step=on_step,
+                out_dir=Path(out_dir) if out_dir else None,
+            )
+        except DaemonLockHeld as error:
+            raise CliError(f"{error}; the daemon runs these jobs on its schedule", EXIT_RESUMABLE) from None
     if summary.stopped:
         raise CliError("stopped on request; run `tracker run` again to resume", EXIT_RESUMABLE)
     report = summary.report

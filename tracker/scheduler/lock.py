@@ -90,7 +90,7 @@ class DaemonLock:
                     {"key": ADVISORY_LOCK_KEY},
                 ).first()
                 who = f" (held by server backend pid {holder.pid})" if holder else ""
-                raise DaemonLockHeld(f"another daemon holds the {self.name}{who}")
+                raise DaemonLockHeld(f"another tracker daemon (or `tracker run`) holds the {self.name}{who}")
         except BaseException:
             connection.close()
             raise
@@ -110,7 +110,9 @@ class DaemonLock:
             holder = handle.read().strip()
             handle.close()
             who = f" (held by {holder})" if holder else ""
-            raise DaemonLockHeld(f"another daemon holds the {self.name}{who}") from None
+            raise DaemonLockHeld(
+                f"another tracker daemon (or `tracker run`) holds the {self.name}{who}"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(owner_label() + "\n")

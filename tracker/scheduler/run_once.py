@@ -27,6 +27,7 @@ from tracker.scheduler.jobs import (
     huggingface_plan,
     report_job,
 )
+from tracker.scheduler.lock import DaemonLock
 from tracker.sources.base import Progress
 
 RUN_TOP_MODELS = 100
@@ -63,8 +64,22 @@ def run_once(
     on_step: Callable[[JobOutcome], None] | None = None,
     out_dir: Path | None = None,
 ) -> RunSummary:
-    """Do the whole main job once; `on_step` hears about each step as it ends. Never raises for a failed step."""
-    stop = stop or threading.Event()
+    """Do the whole main job once; `on_step` hears about each step as it ends. Never raises for a failed step.
+
+    Holds the daemon lock meanwhile (`DaemonLockHeld` when a daemon runs on this database: two collections
+    of one source at a time would hand each other's checkpoints around)."""
+    with DaemonLock(database):
+        return _run_once(database, settings, stop or threading.Event(), progress, on_step, out_dir)
+
+
+def _run_once(
+    database: Database,
+    settings: Settings,
+    stop: threading.Event,
+    progress: Progress | None,
+    on_step: Callable[[JobOutcome], None] | None,
+    out_dir: Path | None,
+) -> RunSummary:
     summary = RunSummary()
     summary.migrated = ensure_schema(database)
     summary.publishers_imported = ensure_registry(database)
