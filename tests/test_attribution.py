@@ -209,3 +209,48 @@ def test_cli_attribute_and_publishers(database_url: str, tmp_path: Path, capsys)
     assert main([*base, "publishers", "set", "nobody", "--country", "CA", "--basis", "x"]) == 2
     assert main([*base, "publishers", "set", "acme", "--country", "ZZ", "--basis", "x"]) == 2
     assert main([*base, "publishers", "import"]) == 2
+
+
+def test_github_users_are_processed_in_chunks_with_renamed_logins(
+    database: Database, tmp_path: Path, monkeypatch
+) -> None:
+    import tracker.attribution.attribute as attribute
+
+    monkeypatch.setattr(attribute, "CHUNK", 2)
+    add_github(database)
+    with database.session() as session:  # a login reused by a second account id (a rename): the newest wins
+        session.add(
+            GhAccount(id=20, login="Dev-Seattle", login_key="dev-seattle", type="User", location="Lyon")
+        )
+    summary = run_attribution(database)
+    assert summary.github_accounts_scanned == 9
+    countries = dict(query(database, "SELECT handle_key, country FROM accounts WHERE platform = 'github'"))
+    assert countries["dev-seattle"] == "FR"
+    assert countries["dev-beijing"] == "CN" and countries["dev-taipei"] == "TW"
+    assert run_attribution(database).accounts_changed == 0
+
+
+def test_cli_set_creates_an_unknown_handle_on_request(database_url: str, capsys) -> None:
+    base = ["--database-url", database_url]
+    assert (
+        main(
+            [
+                *base,
+                "publishers",
+                "set",
+                "new-lab",
+                "--platform",
+                "github",
+                "--country",
+                "KR",
+                "--basis",
+                "HQ Seoul",
+            ]
+        )
+        == 0
+    )
+    assert main([*base, "attribute"]) == 0
+    capsys.readouterr()
+    assert main([*base, "publishers", "list", "--country", "KR"]) == 0
+    out = capsys.readouterr().out
+    assert "new-lab" in out and "manual" in out and "github:new-lab" in out

@@ -13,6 +13,7 @@ import functools
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -133,21 +134,40 @@ def _attribute_publishers(session: Session, summary: AttributionSummary) -> None
     session.flush()
 
 
+def _freshness(row: Any) -> tuple[bool, float, int]:
+    """Sort key: live accounts after gone ones, then by profile fetch time, then by id."""
+    fetched = row.profile_fetched_at.timestamp() if row.profile_fetched_at else 0.0
+    return (not row.gone, fetched, row.id)
+
+
 def _attribute_github_users(session: Session, summary: AttributionSummary) -> None:
     """Every collected GitHub account no publisher claims: its own profile location, in chunks (flat memory)."""
-    last_id = None
+    last_key = None
     now = utcnow()
     while True:
-        query = select(GhAccount.id, GhAccount.login, GhAccount.login_key, GhAccount.location).order_by(
-            GhAccount.id
-        )
-        if last_id is not None:
-            query = query.where(GhAccount.id > last_id)
-        chunk = session.execute(query.limit(CHUNK)).all()
-        if not chunk:
+        # Chunks of whole logins: a login reused by several account ids (renames) is decided in one place.
+        keys_query = select(GhAccount.login_key).group_by(GhAccount.login_key).order_by(GhAccount.login_key)
+        if last_key is not None:
+            keys_query = keys_query.where(GhAccount.login_key > last_key)
+        chunk_keys = session.scalars(keys_query.limit(CHUNK)).all()
+        if not chunk_keys:
             return
-        last_id = chunk[-1].id
-        summary.github_accounts_scanned += len(chunk)
+        last_key = chunk_keys[-1]
+        rows = session.execute(
+            select(
+                GhAccount.id,
+                GhAccount.login,
+                GhAccount.login_key,
+                GhAccount.location,
+                GhAccount.gone,
+                GhAccount.profile_fetched_at,
+            ).where(GhAccount.login_key.in_(chunk_keys))
+        ).all()
+        summary.github_accounts_scanned += len(rows)
+        chosen: dict[str, Any] = {}
+        for row in sorted(rows, key=_freshness):
+            chosen[row.login_key] = row  # the freshest profile of each login comes last
+        chunk = list(chosen.values())
         keys = {row.login_key for row in chunk}
         existing = {
             row.handle_key: row
