@@ -166,3 +166,15 @@ def test_the_shipped_registry_states_every_disagreement_with_atom(shared_data: P
         basis = rows[hf_org].basis or ""
         assert "DISAGREE" in basis.upper() or "ATOM" in basis.upper()
     assert result.agreement >= 0.9
+
+
+def test_the_cli_imports_the_configured_registry_without_arguments(
+    database_url: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    path = tmp_path / "mine.csv"
+    path.write_text(f"{HEADER}\nmine,,JP,Mine,lab,Tokyo\n")
+    monkeypatch.delenv("TRACKER_REGISTRY", raising=False)
+    assert main(["--database-url", database_url, "publishers", "import"]) == 2
+    monkeypatch.setenv("TRACKER_REGISTRY", str(path))
+    assert main(["--database-url", database_url, "publishers", "import"]) == 0
+    assert "1 publishers (1 new" in capsys.readouterr().out

@@ -21,13 +21,19 @@ def publishers_group() -> None:
 def import_command(app: AppContext, file: str | None, shipped: bool) -> None:
     """Import FILE.csv (header hf_org,github_org,country,name,kind,basis[,publisher]) or --shipped.
 
+    Without either, the file named by TRACKER_REGISTRY (or `[publishers] registry` in the TOML) is imported.
+
     An empty country means "infer it", `-` means "unknown on purpose". A file with any bad row is rejected
     whole (exit 1, every bad line listed); importing the same file twice changes nothing; manual overrides
     (`tracker publishers set`) are never overwritten.
     """
-    if bool(file) == shipped:
-        raise CliError("give FILE.csv or --shipped (one of them)", EXIT_USAGE)
-    path = registry.shipped_registry_path() if shipped else file
+    if file and shipped:
+        raise CliError("give FILE.csv or --shipped, not both", EXIT_USAGE)
+    path = registry.shipped_registry_path() if shipped else file or app.settings.registry_path
+    if path is None:
+        raise CliError(
+            "give FILE.csv or --shipped (or set TRACKER_REGISTRY / [publishers] registry)", EXIT_USAGE
+        )
     try:
         summary = registry.import_registry(app.database, path)
     except registry.RegistryError as error:
