@@ -59,7 +59,7 @@ VIEWS: list[View] = [
             "pipeline_tag": "the Hub's task tag, e.g. text-generation",
             "library_name": "the library tag, e.g. transformers",
             "trending_score": "the Hub's trending score on `captured_on`",
-            "root_mixed": "TRUE when a merge's parents come from different countries (attributed to the first)",
+            "root_mixed": "TRUE when the model is, or descends from, a merge whose parents' roots have different countries (attributed to the first parent)",
         },
         sql=f"""
 SELECT m.repo_id, m.author, m.created_at, m.downloads_30d, m.downloads_all_time, m.likes,
