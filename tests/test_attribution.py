@@ -16,7 +16,7 @@ from tracker.db.models import Account, GhAccount, GhContributor, GhRepo, HfModel
 DAY = dt.date(2026, 11, 27)
 REGISTRY = """hf_org,github_org,country,name,kind,basis,publisher
 Qwen,QwenLM,CN,Qwen,company,HQ Hangzhou,
-,inferred-lab,,Inferred Lab,lab,,
+inferred-hf,inferred-lab,,Inferred Lab,lab,,
 ,secret-lab,-,Secret Lab,lab,deliberately unknown,
 acme-hf,acme,US,Acme,company,HQ Boston,
 """
@@ -59,9 +59,8 @@ def add_github(database: Database) -> None:
 
 def add_models(database: Database) -> None:
     with database.session() as session:
-        for number, repo_id in enumerate(
-            ["Qwen/Qwen3-8B", "community-user/qwen-ft", "acme-hf/model"], start=1
-        ):
+        repos = ["Qwen/Qwen3-8B", "community-user/qwen-ft", "acme-hf/model", "inferred-hf/model"]
+        for number, repo_id in enumerate(repos, start=1):
             author = repo_id.split("/")[0]
             session.add(
                 HfModel(
@@ -89,7 +88,7 @@ def test_precedence_manual_registry_location_unknown(database: Database, tmp_pat
         publishers = {p.slug: p for p in session.scalars(select(Publisher))}
     assert (publishers["qwen"].country, publishers["qwen"].country_method) == ("CN", "registry")
     assert publishers["qwen"].country_confidence == 1.0
-    inferred = publishers["inferred-lab"]
+    inferred = publishers["inferred-hf"]
     assert (inferred.country, inferred.country_method) == ("CN", "location")
     assert "inferred-lab" in inferred.country_basis and "Hangzhou" in inferred.country_basis
     assert 0 < inferred.country_confidence < 1
@@ -145,6 +144,7 @@ def test_hf_accounts_inherit_their_publisher_and_community_accounts_stay_unknown
 ) -> None:
     import_registry(database, write_registry(tmp_path))
     add_models(database)
+    add_github(database)
     run_attribution(database)
     rows = {
         repo: (country, root, root_country)
@@ -155,6 +155,13 @@ def test_hf_accounts_inherit_their_publisher_and_community_accounts_stay_unknown
     assert rows["Qwen/Qwen3-8B"] == ("CN", "Qwen/Qwen3-8B", "CN")
     assert rows["community-user/qwen-ft"] == (None, "Qwen/Qwen3-8B", "CN")
     assert rows["acme-hf/model"] == ("US", "acme-hf/model", "US")
+    assert rows["inferred-hf/model"] == (
+        "CN",
+        "inferred-hf/model",
+        "CN",
+    )  # via the publisher's GitHub profile
+    basis = dict(query(database, "SELECT handle, basis FROM publisher_country WHERE platform = 'hf'"))
+    assert "Hangzhou" in basis["inferred-hf"] and basis["Qwen"].startswith("registry:")
 
 
 def test_a_second_run_changes_nothing(database: Database, tmp_path: Path) -> None:
@@ -163,7 +170,7 @@ def test_a_second_run_changes_nothing(database: Database, tmp_path: Path) -> Non
     add_models(database)
     first = run_attribution(database)
     second = run_attribution(database)
-    assert first.accounts_changed > 0 and first.lineage.updated == 3
+    assert first.accounts_changed > 0 and first.lineage.updated == 4
     assert second.accounts_changed == 0 and second.lineage.updated == 0
     assert second.attributed == first.attributed
 
