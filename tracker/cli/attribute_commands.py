@@ -7,6 +7,7 @@ import click
 from tracker.attribution.attribute import run_attribution
 from tracker.cli.app import AppContext, pass_app
 from tracker.cli.app import cli as root
+from tracker.db.migrate import ensure_schema
 
 
 @root.command("attribute")
@@ -17,6 +18,7 @@ def attribute(app: AppContext) -> None:
     Precedence: manual override > registry > parsed GitHub profile location > unknown. Runs at the end of
     every collection too; running it again changes nothing.
     """
+    ensure_schema(app.database)
     summary = run_attribution(app.database)
     methods = ", ".join(f"{method} {count}" for method, count in sorted(summary.publishers_by_method.items()))
     click.echo(f"publishers: {summary.publishers} ({methods or 'none'})")

@@ -7,6 +7,7 @@ import click
 from tracker.attribution import registry
 from tracker.cli.app import EXIT_USAGE, AppContext, CliError, pass_app
 from tracker.cli.app import cli as root
+from tracker.db.migrate import ensure_schema
 
 
 @root.group("publishers")
@@ -34,6 +35,7 @@ def import_command(app: AppContext, file: str | None, shipped: bool) -> None:
         raise CliError(
             "give FILE.csv or --shipped (or set TRACKER_REGISTRY / [publishers] registry)", EXIT_USAGE
         )
+    ensure_schema(app.database)
     try:
         summary = registry.import_registry(app.database, path)
     except registry.RegistryError as error:
@@ -53,6 +55,7 @@ def import_command(app: AppContext, file: str | None, shipped: bool) -> None:
 @pass_app
 def list_command(app: AppContext, country: str | None) -> None:
     """Publishers with their country (as resolved by the last attribution, else the registry) and basis."""
+    ensure_schema(app.database)
     rows = registry.list_publishers(app.database, country)
     click.echo(f"{'publisher':<24} {'country':<7} {'method':<12} {'handles':<48} basis")
     for row in rows:
@@ -72,6 +75,7 @@ def list_command(app: AppContext, country: str | None) -> None:
 @pass_app
 def set_command(app: AppContext, handle: str, country: str, basis: str, platform: str | None) -> None:
     """Record a manual country for HANDLE's publisher; later imports and inference never overwrite it."""
+    ensure_schema(app.database)
     try:
         publisher = registry.set_override(app.database, handle, country, basis, platform)
     except registry.UnknownHandle as error:
