@@ -153,6 +153,24 @@ def atom_agreement(shared: Path = DEFAULT_SHARED) -> Agreement:
     return result
 
 
+def atom_model_coverage(shared: Path = DEFAULT_SHARED) -> tuple[int, int, list[str]]:
+    """ATOM's tracked model ids (both lists) whose namespace the registry attributes: (covered, total, misses)."""
+    ours = {
+        row["hf_org"].lower() for row in _shipped_rows() if row["hf_org"] and row["country"] not in ("", "-")
+    }
+    covered, total, misses = 0, 0, []
+    folder = shared / "interconnects-tracked-models"
+    for name in ("models.csv", "extra_models.csv"):
+        for row in csv.DictReader((folder / name).open()):
+            total += 1
+            namespace = row["modelId"].split("/")[0].lower()
+            if namespace in ours:
+                covered += 1
+            elif namespace not in misses:
+                misses.append(namespace)
+    return covered, total, misses
+
+
 def epoch_countries(shared: Path = DEFAULT_SHARED) -> dict[str, set[str]]:
     """Epoch organisation -> the ISO countries Epoch gives it (cells are comma-separated, paired in order)."""
     countries: dict[str, set[str]] = {}
@@ -277,6 +295,11 @@ def main() -> None:
             print(f"  DISAGREE {org}: {title.split()[0]} {theirs}, registry {ours}")
         for org in result.missing:
             print(f"  not compared: {org}")
+
+    covered, total, misses = atom_model_coverage(options.shared)
+    print(f"\nATOM's tracked model ids with a registry country for their namespace: {covered}/{total}")
+    if misses:
+        print(f"  namespaces without one: {', '.join(misses)}")
 
     if options.lineage_models:
         lineage_timing(options.lineage_models, options.lineage_url)
