@@ -178,3 +178,14 @@ def test_the_cli_imports_the_configured_registry_without_arguments(
     monkeypatch.setenv("TRACKER_REGISTRY", str(path))
     assert main(["--database-url", database_url, "publishers", "import"]) == 0
     assert "1 publishers (1 new" in capsys.readouterr().out
+
+
+def test_a_manual_unknown_blocks_registry_and_inference(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "registry.csv"
+    path.write_text(f"{HEADER}\nalpha,alpha-gh,US,Alpha,company,HQ\n")
+    import_registry(database, path)
+    publisher = set_override(database, "alpha-gh", "-", "contested")
+    assert (publisher.country, publisher.country_method) == (None, "manual")
+    assert "unknown on purpose" in publisher.country_basis
+    with pytest.raises(ValueError, match="basis"):
+        set_override(database, "alpha", "FR", "  ")
