@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from tracker.sources.huggingface.parse import MalformedItem, Parent, parse_dataset, parse_lineage, parse_model
 from tests.fakes.hub import PLACEHOLDER, hub_dataset, hub_model
+from tracker.sources.huggingface.parse import MalformedItem, Parent, parse_dataset, parse_lineage, parse_model
 
 
 def test_placeholder_creation_date_is_stored_as_unknown() -> None:

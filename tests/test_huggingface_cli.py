@@ -1,0 +1,102 @@
+"""`tracker collect huggingface` end to end against the fake Hub named by HF_ENDPOINT."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from tests.fakes.hub import Budget, FakeHub, sample_datasets, sample_models
+from tracker.cli import main
+from tracker.db.engine import Database
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> FakeHub:
+    with FakeHub(models=sample_models(), datasets=sample_datasets(), page_size=9) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+        monkeypatch.setenv("TRACKER_TODAY", "2025-03-01")
+        yield server
+
+
+def count(database: Database, sql: str) -> int:
+    with database.engine.connect() as connection:
+        return connection.execute(text(sql)).scalar()
+
+
+def test_collect_stores_models_and_datasets_and_prints_a_summary(
+    database: Database, database_url: str, hub: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "--database-url",
+            database_url,
+            "collect",
+            "huggingface",
+            "--since",
+            "2024-01-01",
+            "--org",
+            "org-a",
+            "--org",
+            "org-b",
+            "--top",
+            "3",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "ok;" in out and "items stored" in out and "malformed skipped" in out and "attribution:" in out
+    assert count(database, "SELECT count(*) FROM hf_models WHERE repo_id = 'org-b/ds-export'") == 1
+    assert count(database, "SELECT count(*) FROM hf_models WHERE created_at_unknown") == 1
+    assert count(database, "SELECT count(*) FROM hf_datasets") == 12
+    assert count(database, "SELECT count(DISTINCT captured_on) FROM hf_model_snapshots") == 1
+    assert count(database, "SELECT count(*) FROM collection_runs WHERE status = 'ok' AND requests > 0") == 1
+
+
+def test_no_datasets_and_top_zero(database: Database, database_url: str, hub: FakeHub) -> None:
+    code = main(
+        [
+            "--database-url",
+            database_url,
+            "collect",
+            "huggingface",
+            "--since",
+            "2024-06-01",
+            "--org",
+            "org-a",
+            "--top",
+            "0",
+            "--no-datasets",
+        ]
+    )
+    assert code == 0
+    assert count(database, "SELECT count(*) FROM hf_datasets") == 0
+    assert not any(path == "/api/datasets" or ("sort", "downloads") in query for path, query in hub.requests)
+
+
+def test_a_rate_limit_beyond_max_wait_exits_3_and_the_rerun_finishes(
+    database: Database, database_url: str, hub: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub.budget = Budget(quota=3, window=3600)
+    args = [
+        "--database-url",
+        database_url,
+        "collect",
+        "huggingface",
+        "--since",
+        "2024-01-01",
+        "--org",
+        "org-a",
+        "--max-wait",
+        "5",
+    ]
+    assert main(args) == 3
+    assert "stopped early (rate_limited)" in capsys.readouterr().err
+    hub.budget = Budget(quota=1000, window=300)
+    assert main(args) == 0
+    with database.engine.connect() as connection:
+        statuses = connection.execute(text("SELECT status FROM collection_runs ORDER BY id")).scalars().all()
+    assert statuses == ["rate_limited", "ok"]
+
+
+def test_a_bad_since_is_a_usage_error(database_url: str, hub: FakeHub) -> None:
+    assert main(["--database-url", database_url, "collect", "huggingface", "--since", "yesterday"]) == 2
