@@ -273,19 +273,18 @@ def test_catch_up_finds_a_run_missed_while_down_within_the_grace(database: Datab
     daily = make_trigger("0 2 * * *", "huggingface")
     now = dt.datetime(2026, 3, 10, 5, 0, tzinfo=UTC)
     grace = 6 * 3600
-    assert missed_fire_time(database, "huggingface", daily, now, grace) == dt.datetime(
-        2026, 3, 10, 2, 0, tzinfo=UTC
-    )
+    assert missed_fire_time(database, "huggingface", daily, now, grace) == now  # never ran: at once
 
+    _run_at(database, "huggingface", dt.datetime(2026, 3, 9, 2, 0, 1, tzinfo=UTC))
+    today_2am = dt.datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+    assert missed_fire_time(database, "huggingface", daily, now, grace) == today_2am
     _run_at(database, "huggingface", dt.datetime(2026, 3, 10, 2, 0, 1, tzinfo=UTC))
     assert missed_fire_time(database, "huggingface", daily, now, grace) is None  # today's run happened
 
     _run_at(database, "huggingface", dt.datetime(2026, 3, 11, 2, 0, 0, tzinfo=UTC), status="interrupted")
     later = dt.datetime(2026, 3, 11, 3, 0, tzinfo=UTC)
     # an interrupted run does not count as done: it is caught up (and resumes its checkpoint)
-    assert missed_fire_time(database, "huggingface", daily, later, grace) == dt.datetime(
-        2026, 3, 11, 2, 0, tzinfo=UTC
-    )
+    assert missed_fire_time(database, "huggingface", daily, later, grace) == today_2am + dt.timedelta(days=1)
     # beyond the grace, the missed run is left to the next scheduled one
     assert missed_fire_time(database, "huggingface", daily, later + dt.timedelta(hours=7), grace) is None
 

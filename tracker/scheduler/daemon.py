@@ -2,10 +2,10 @@
 
 APScheduler 3 `BlockingScheduler` in UTC. Jobs run one at a time on a single worker (collections are long and
 SQLite has one writer), never overlap themselves (`max_instances=1`), and missed fire times coalesce into one
-run. At start, a fire time missed while the daemon was down (within `catchup_grace`) runs at once; the
-`collection_runs` table says when each job last ran. SIGTERM/SIGINT set the shared stop event: no new job
-starts, the running collector stops after its current request and marks its run `interrupted`, and the
-daemon exits within a few seconds.
+run. At start, a fire time missed while the daemon was down (within `catchup_grace`) runs at once, and so
+does a job that never ran; the `collection_runs` table says when each job last ran. SIGTERM/SIGINT set the
+shared stop event: no new job starts, the running collector stops after its current request and marks its
+run `interrupted`, and the daemon exits within a few seconds.
 """
 
 from __future__ import annotations
@@ -54,8 +54,11 @@ def _utcnow() -> dt.datetime:
 def missed_fire_time(
     database: Database, job: str, trigger: CronTrigger, now: dt.datetime, grace_seconds: int
 ) -> dt.datetime | None:
-    """A fire time of `job` within the last `grace_seconds` with no completed run since, or None."""
+    """When `job` should have run but did not: a fire time within the last `grace_seconds` with no completed
+    run since, or `now` for a job that has never run at all (a new deployment starts collecting at once)."""
     with database.session() as session:
+        if session.scalar(select(CollectionRun.id).where(CollectionRun.collector == job).limit(1)) is None:
+            return now
         last = session.scalar(
             select(CollectionRun.started_at)
             .where(CollectionRun.collector == job, CollectionRun.status.in_(_COMPLETED))
@@ -143,9 +146,9 @@ class Daemon:
                 catch_up[job] = now
                 options["next_run_time"] = now
                 log.info(
-                    "job %s: catching up the run due at %s, missed while down",
+                    "job %s: %s; running it now",
                     job,
-                    _show(missed),
+                    "never ran" if missed == now else f"the run due at {_show(missed)} was missed while down",
                     extra={"job": job},
                 )
             scheduler.add_job(
