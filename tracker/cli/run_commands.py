@@ -13,7 +13,7 @@ import click
 
 from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, AppContext, CliError, pass_app
 from tracker.cli.app import cli as root
-from tracker.scheduler.jobs import JobOutcome
+from tracker.scheduler.jobs import JobOutcome, one_line
 from tracker.scheduler.lock import DaemonLockHeld
 from tracker.scheduler.run_once import run_once
 from tracker.sources.base import Progress
@@ -65,7 +65,7 @@ def run(app: AppContext, out_dir: str | None) -> None:
     console.print(f"database: {app.database.display_url}")
 
     def on_step(outcome: JobOutcome) -> None:
-        detail = f" - {outcome.message}" if outcome.message else ""
+        detail = f" - {one_line(outcome.message, 500)}" if outcome.message else ""
         console.print(f"{outcome.job}: {outcome.status} ({outcome.run_ids}, {outcome.items:,} items){detail}")
 
     stop = threading.Event()

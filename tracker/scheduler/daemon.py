@@ -35,7 +35,7 @@ from tracker.db.engine import Database
 from tracker.db.migrate import ensure_schema
 from tracker.db.models import CollectionRun, SchedulerJob
 from tracker.runs import FAILED, OK, RATE_LIMITED
-from tracker.scheduler.jobs import JobOutcome, run_job
+from tracker.scheduler.jobs import JobOutcome, describe_error, run_job
 from tracker.scheduler.lock import DaemonLock, DaemonLockHeld, owner_label
 from tracker.scheduler.schedule import next_fire, scheduled_jobs
 
@@ -243,10 +243,9 @@ class Daemon:
                 outcome = self.job_runner(job, self.database, settings, stop=self.stop)
             except Exception as error:  # the database went away, a bug: log it, keep the schedule
                 log.error(
-                    "job %s failed: %s: %s",
+                    "job %s failed: %s",
                     job,
-                    type(error).__name__,
-                    error,
+                    describe_error(error),
                     extra={"job": job},
                     exc_info=log.isEnabledFor(logging.DEBUG),
                 )

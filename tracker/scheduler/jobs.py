@@ -52,8 +52,19 @@ class JobOutcome:
 
     def describe(self) -> str:
         """One line for logs: `job github: rate_limited (github run 4, attribution run 5): message`."""
-        detail = f": {self.message}" if self.message else ""
+        detail = f": {one_line(self.message)}" if self.message else ""
         return f"job {self.job}: {self.status} ({self.run_ids}, {self.items} items){detail}"
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """The first line of `text`, at most `limit` characters (log lines and run messages stay one line)."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= limit else first[: limit - 3] + "..."
+
+
+def describe_error(error: BaseException) -> str:
+    """`Type: first line of the message`, for run rows and logs (database errors carry whole SQL statements)."""
+    return one_line(f"{type(error).__name__}: {error}", 500)
 
 
 def _newest_run_id(database: Database) -> int:
@@ -129,7 +140,7 @@ def attribute(database: Database, settings: Settings) -> tuple[int, str, int, st
     try:
         summary = run_attribution(database)
     except Exception as error:
-        message = f"{type(error).__name__}: {error}"
+        message = describe_error(error)
         finish_run(database, run_id, FAILED, errors=1, message=message)
         log.error(
             "attribution run %s failed: %s", run_id, message, extra={"run_id": run_id, "job": "attribution"}
@@ -168,7 +179,7 @@ def collect_job(
         elif isinstance(error, RateLimitExceeded):
             status, message = RATE_LIMITED, str(error)
         else:
-            status, message = FAILED, f"{type(error).__name__}: {error}"
+            status, message = FAILED, describe_error(error)
             log.error("job %s failed: %s", source, message, exc_info=log.isEnabledFor(logging.DEBUG))
         run_id = close_leftover_runs(database, source, before, status, message)
         outcome.status, outcome.message = status, message
@@ -205,7 +216,7 @@ def report_job(
     try:
         result = write_report(database, settings, out_dir=out_dir)
     except Exception as error:
-        message = f"{type(error).__name__}: {error}"
+        message = describe_error(error)
         finish_run(database, run_id, FAILED, errors=1, message=message)
         log.error("report run %s failed: %s", run_id, message, exc_info=log.isEnabledFor(logging.DEBUG))
         return JobOutcome("report", FAILED, {"report": run_id}, message=message)
