@@ -9,7 +9,7 @@ tags and `cardData` instead).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tracker.config import Settings
@@ -83,7 +83,7 @@ def list_params(kind: str, *, sort: str, limit: int, author: str | None = None) 
     return params
 
 
-def list_pages(
+def first_page(
     client: HttpClient,
     kind: str,
     *,
@@ -91,8 +91,8 @@ def list_pages(
     limit: int,
     author: str | None = None,
     resume_url: str | None = None,
-) -> Iterator[Fetched]:
-    """Pages of `/api/models` or `/api/datasets`, from the start or from a stored `rel="next"` URL."""
+) -> Fetched:
+    """The first page of `/api/models` or `/api/datasets`, or the page at a stored `rel="next"` URL."""
     if resume_url:
-        return client.pages(resume_url)
-    return client.pages(PATHS[kind], list_params(kind, sort=sort, limit=limit, author=author))
+        return client.get(resume_url)
+    return client.get(PATHS[kind], list_params(kind, sort=sort, limit=limit, author=author))

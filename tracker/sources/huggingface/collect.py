@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -28,9 +29,9 @@ from tracker import runs
 from tracker.config import Settings
 from tracker.db.engine import Database
 from tracker.db.models import Account
-from tracker.http import HttpClient, HttpError, Interrupted, RateLimitExceeded
+from tracker.http import Fetched, HttpClient, HttpError, Interrupted, RateLimitExceeded
 from tracker.sources.base import CollectResult, Progress
-from tracker.sources.huggingface.api import RetryOptions, list_pages, make_client
+from tracker.sources.huggingface.api import RetryOptions, first_page, make_client
 from tracker.sources.huggingface.parse import MalformedItem, RepoRow, parse_dataset, parse_model
 from tracker.sources.huggingface.store import read_state, store_repos, write_state
 
@@ -215,23 +216,33 @@ class _Crawl:
         if resume_url:
             log.info("resuming %s from its checkpoint", task.label)
         limit = min(self.page_size, self.plan.top) if task.key == "top" else self.page_size
-        pages = list_pages(
-            self.client, task.kind, sort=task.sort, limit=limit, author=task.author, resume_url=resume_url
-        )
-        for fetched in pages:
-            rows = self._parse(task.kind, fetched.data, fetched.url)
-            finished = not fetched.next_url
-            if task.key == "global":
-                rows, reached_floor = self._above_floor(rows)
-                finished = finished or reached_floor
-            elif task.key == "top":
-                rows = rows[: max(0, self.plan.top - self.state.task_items)]
-                finished = finished or self.state.task_items + len(rows) >= self.plan.top
-            self._save_page(task, rows, None if finished else fetched.next_url, finished)
-            if self.progress:
-                self.progress(task.label, self.items)
-            if finished:
-                return
+        with ThreadPoolExecutor(1, thread_name_prefix="hf-fetch") as pool:
+            ahead: Future[Fetched] | None = pool.submit(
+                first_page,
+                self.client,
+                task.kind,
+                sort=task.sort,
+                limit=limit,
+                author=task.author,
+                resume_url=resume_url,
+            )
+            while ahead is not None:
+                fetched = ahead.result()
+                if self.client.stop.is_set():  # not stored: the checkpoint still points at this page
+                    raise Interrupted("stop requested")
+                rows = self._parse(task.kind, fetched.data, fetched.url)
+                finished = not fetched.next_url
+                if task.key == "global":
+                    rows, reached_floor = self._above_floor(rows)
+                    finished = finished or reached_floor
+                elif task.key == "top":
+                    rows = rows[: max(0, self.plan.top - self.state.task_items)]
+                    finished = finished or self.state.task_items + len(rows) >= self.plan.top
+                # the next page downloads while this one is stored
+                ahead = None if finished else pool.submit(self.client.get, fetched.next_url)
+                self._save_page(task, rows, None if finished else fetched.next_url, finished)
+                if self.progress:
+                    self.progress(task.label, self.items)
 
     def _above_floor(self, rows: list[RepoRow]) -> tuple[list[RepoRow], bool]:
         assert self.state.global_crawl is not None

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Boolean, Date, Table, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -66,7 +66,48 @@ def _upsert(
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(keys))
-    session.execute(statement, list(rows))
+    _executemany(session, table, statement, rows)
+
+
+def _executemany(session: Session, table: Table, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Run `statement` once per row through the driver's executemany.
+
+    Values go through each column's bind processor (UTC timestamps, JSON) exactly as SQLAlchemy would, but
+    without its per-row machinery, which costs more than the database itself at full-Hub sizes.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    compiled = statement.compile(dialect=dialect, column_keys=names)
+    processors = {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names}
+    processors = {
+        name: _memoised(processor) if isinstance(table.c[name].type, (Boolean, Date)) else processor
+        for name, processor in processors.items()
+        if processor is not None
+    }
+    processed = []
+    for row in rows:
+        if processors:
+            row = {**row, **{name: processor(row[name]) for name, processor in processors.items()}}
+        processed.append(row)
+    order = compiled.positiontup
+    if order is not None:  # qmark drivers (SQLite) take tuples in the statement's order
+        processed = [tuple(row[name] for name in order) for row in processed]
+    connection.exec_driver_sql(compiled.string, processed)
+
+
+def _memoised(processor: Any) -> Any:
+    """A bind processor remembering its results: dates and flags repeat on every row of a page."""
+    results: dict[Any, Any] = {}
+
+    def process(value: Any) -> Any:
+        try:
+            return results[value]
+        except KeyError:
+            results[value] = processed = processor(value)
+            return processed
+
+    return process
 
 
 def _item_values(row: RepoRow, run_date: dt.date, model: bool) -> dict[str, Any]:
@@ -122,21 +163,35 @@ def store_repos(session: Session, kind: str, rows: Sequence[RepoRow], run_date: 
         ("hub_id",),
         columns,
     )
-    ids = dict(session.execute(select(item.hub_id, item.id).where(item.hub_id.in_(hub_ids))).all())
-
+    # the day's snapshot is copied from the metrics just written inline: no second pass over the rows in Python
     key = "model_id" if model else "dataset_id"
-    _upsert(
-        session,
-        snapshot.__table__,
-        [
-            {key: ids[row.hub_id], "captured_on": run_date, **{m: getattr(row, m) for m in _METRICS}}
-            for row in rows
-        ],
-        (key, "captured_on"),
-        _METRICS,
+    copy = _insert(session, snapshot.__table__).from_select(
+        [key, "captured_on", *_METRICS],
+        select(item.id, literal(run_date, Date()), *(getattr(item, m) for m in _METRICS)).where(
+            item.hub_id.in_(hub_ids)
+        ),
+    )
+    session.execute(
+        copy.on_conflict_do_update(
+            index_elements=[key, "captured_on"], set_={m: copy.excluded[m] for m in _METRICS}
+        )
     )
     if model:
-        session.execute(delete(HfModelParent).where(HfModelParent.child_id.in_(list(ids.values()))))
+        # only models seen before can have stale edges; only models with parents need their ids
+        stale = [row.hub_id for row in rows if row.hub_id in known]
+        if stale:
+            session.execute(
+                delete(HfModelParent).where(
+                    HfModelParent.child_id.in_(select(item.id).where(item.hub_id.in_(stale)))
+                )
+            )
+        with_parents = [row for row in rows if row.parents]
+        wanted = [row.hub_id for row in with_parents]
+        ids = (
+            dict(session.execute(select(item.hub_id, item.id).where(item.hub_id.in_(wanted))).all())
+            if wanted
+            else {}
+        )
         edges = [
             {
                 "child_id": ids[row.hub_id],
@@ -145,11 +200,11 @@ def store_repos(session: Session, kind: str, rows: Sequence[RepoRow], run_date: 
                 "position": parent.position,
                 "source": parent.source,
             }
-            for row in rows
+            for row in with_parents
             for parent in row.parents
         ]
         if edges:
-            session.execute(HfModelParent.__table__.insert(), edges)
+            _executemany(session, HfModelParent.__table__, HfModelParent.__table__.insert(), edges)
     return len(rows)
 
 

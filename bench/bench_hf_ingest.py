@@ -1,0 +1,160 @@
+"""Benchmark: `tracker collect huggingface` against a bare baseline, side by side on the same pages.
+
+A fake Hub (tests/fakes/hub.py) serves N generated models, 1000 per page with Link pagination. Both sides
+run as child processes so their peak memory is measured separately (os.wait4):
+
+* baseline: requests + json + sqlite3.executemany of the same rows (models, snapshots, base-model edges),
+  one transaction per page;
+* tracker: the whole `tracker collect huggingface --since 2000-01-01 --top 0 --no-registry` command on a
+  fresh SQLite file (schema creation, parsing, upserts, checkpoints, attribution at the end).
+
+Targets (issue 3): the tracker at least half the baseline's rate, and under 200 MB peak memory at 100k.
+
+    python bench/bench_hf_ingest.py --models 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.hub import FakeHub, GeneratedModels  # noqa: E402
+from tracker.sources.huggingface.api import list_params  # noqa: E402
+
+BASELINE_SCHEMA = """
+CREATE TABLE models (hub_id TEXT PRIMARY KEY, repo_id TEXT, author TEXT, created_at TEXT, last_modified TEXT,
+  pipeline_tag TEXT, library_name TEXT, gated TEXT, private INTEGER, disabled INTEGER, tags TEXT,
+  downloads INTEGER, downloads_all_time INTEGER, likes INTEGER, trending_score INTEGER, metrics_on TEXT);
+CREATE TABLE snapshots (hub_id TEXT, captured_on TEXT, downloads INTEGER, downloads_all_time INTEGER,
+  likes INTEGER, trending_score INTEGER, PRIMARY KEY (hub_id, captured_on));
+CREATE TABLE parents (hub_id TEXT, parent TEXT, relation TEXT, position INTEGER, PRIMARY KEY (hub_id, parent));
+"""
+
+
+def baseline(url: str, database: str, page_size: int) -> int:
+    """Fetch every page and insert the rows with sqlite3.executemany; returns the items stored."""
+    import requests
+
+    connection = sqlite3.connect(database)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.executescript(BASELINE_SCHEMA)
+    session = requests.Session()
+    next_url: str | None = f"{url}/api/models"
+    params = list_params("models", sort="createdAt", limit=page_size)
+    stored, today = 0, time.strftime("%Y-%m-%d")
+    while next_url:
+        response = session.get(next_url, params=params, timeout=60)
+        params = None
+        response.raise_for_status()
+        items = json.loads(response.content)
+        models, snapshots, parents = [], [], []
+        for item in items:
+            gated = item.get("gated")
+            models.append(
+                (item["_id"], item["id"], item.get("author"), item.get("createdAt"), item.get("lastModified"),
+                 item.get("pipeline_tag"), item.get("library_name"), "false" if gated is False else gated,
+                 item.get("private"), item.get("disabled"), json.dumps(item.get("tags")), item.get("downloads"),
+                 item.get("downloadsAllTime"), item.get("likes"), item.get("trendingScore"), today)
+            )  # fmt: skip
+            snapshots.append(
+                (item["_id"], today, item.get("downloads"), item.get("downloadsAllTime"), item.get("likes"),
+                 item.get("trendingScore"))
+            )  # fmt: skip
+            position = 0
+            for tag in item.get("tags") or ():
+                parts = tag.split(":")
+                if parts[0] == "base_model" and len(parts) == 3:
+                    parents.append((item["_id"], parts[2], parts[1], position))
+                    position += 1
+        with connection:
+            connection.executemany(f"INSERT OR REPLACE INTO models VALUES ({','.join('?' * 16)})", models)
+            connection.executemany("INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?)", snapshots)
+            connection.executemany("INSERT OR REPLACE INTO parents VALUES (?,?,?,?)", parents)
+        stored += len(models)
+        next_url = response.links.get("next", {}).get("url")
+    connection.close()
+    return stored
+
+
+def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MB, exit code) of one child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    out, err = process.stdout.read().decode(), process.stderr.read().decode()  # type: ignore[union-attr]
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0,):
+        print(out, err, file=sys.stderr)
+    peak_mb = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 1024 / 1024
+    return elapsed, peak_mb, process.returncode
+
+
+def count_rows(database: str, table: str) -> int:
+    with sqlite3.connect(database) as connection:
+        return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=20_000, help="generated models to serve")
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--baseline-child", nargs=2, metavar=("URL", "DB"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.baseline_child:
+        print(baseline(*args.baseline_child, args.page_size))
+        return
+
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        FakeHub(models=GeneratedModels(args.models), page_size=args.page_size) as hub,
+    ):
+        hub.record_requests = False
+        env = {**os.environ, "HF_ENDPOINT": hub.url, "PYTHONPATH": str(ROOT)}
+        env.pop("HF_TOKEN", None)
+        base_db = str(Path(folder) / "baseline.db")
+        base = run_child(
+            [
+                sys.executable,
+                __file__,
+                "--page-size",
+                str(args.page_size),
+                "--baseline-child",
+                hub.url,
+                base_db,
+            ],
+            env,
+        )
+        base_items = count_rows(base_db, "models")
+
+        tracker_db = str(Path(folder) / "tracker.db")
+        env["TRACKER_DATABASE_URL"] = f"sqlite:///{tracker_db}"
+        command = [sys.executable, "-c", "from tracker.cli import run; run()", "collect", "huggingface", "--since", "2000-01-01",
+                   "--top", "0", "--no-registry", "--page-size", str(args.page_size)]  # fmt: skip
+        ours = run_child(command, env)
+        our_items = count_rows(tracker_db, "hf_models")
+
+    print(f"models served: {args.models:,} ({args.page_size} per page)")
+    print(f"{'side':<10}{'items':>10}{'seconds':>10}{'items/s':>10}{'peak MB':>10}")
+    for name, (seconds, peak, code), items in (("baseline", base, base_items), ("tracker", ours, our_items)):
+        status = "" if code == 0 else f"  (exit {code})"
+        print(f"{name:<10}{items:>10,}{seconds:>10.1f}{items / seconds:>10,.0f}{peak:>10.0f}{status}")
+    ratio = (our_items / ours[0]) / (base_items / base[0])
+    print(
+        f"tracker rate / baseline rate: {ratio:.2f} (target >= 0.50); tracker peak {ours[1]:.0f} MB (target < 200)"
+    )
+
+
+if __name__ == "__main__":
+    main()
