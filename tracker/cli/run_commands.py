@@ -23,10 +23,20 @@ PROGRESS_EVERY_SECONDS = 15.0
 
 @contextlib.contextmanager
 def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Ctrl-C / SIGTERM: finish the request in flight, close the run `interrupted`, skip the rest."""
+    """Ctrl-C / SIGTERM: finish the request in flight, close the run `interrupted`, skip the rest.
+    A second Ctrl-C stops at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_signal(*_: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
     previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     for number in previous:
-        signal.signal(number, lambda *_: stop.set())
+        signal.signal(number, on_signal)
     try:
         yield
     finally:
