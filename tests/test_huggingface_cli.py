@@ -100,3 +100,34 @@ def test_a_rate_limit_beyond_max_wait_exits_3_and_the_rerun_finishes(
 
 def test_a_bad_since_is_a_usage_error(database_url: str, hub: FakeHub) -> None:
     assert main(["--database-url", database_url, "collect", "huggingface", "--since", "yesterday"]) == 2
+
+
+def test_the_token_is_sent_but_never_shown_or_stored(
+    database: Database,
+    database_url: str,
+    hub: FakeHub,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_SeCrEt0123456789")
+    hub.inject("500")
+    code = main(
+        [
+            "--database-url",
+            database_url,
+            "-v",
+            "collect",
+            "huggingface",
+            "--since",
+            "2024-06-01",
+            "--top",
+            "2",
+        ]
+    )
+    assert code == 0
+    assert hub.authorizations == {"Bearer hf_SeCrEt0123456789"}
+    captured = capsys.readouterr()
+    assert "hf_SeCrEt" not in captured.out + captured.err
+    with database.engine.connect() as connection:
+        stored = connection.execute(text("SELECT params, checkpoint, message FROM collection_runs")).all()
+    assert stored and "hf_SeCrEt" not in str(stored)

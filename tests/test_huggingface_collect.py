@@ -147,6 +147,7 @@ def test_collects_every_listed_model_and_dataset_page_by_page(database: Database
     # the server paginated (7 per page although 1000 were asked) and every request asked for all fields at once
     assert all(("limit", "1000") in query or ("limit", "5") in query for _, query in hub.requests)
     assert len(hub.requests) < 40
+    assert sum(1 for _, query in hub.requests if any(key == "cursor" for key, _ in query)) > 5  # Link pages
     assert all(sum(1 for key, _ in query if key == "expand") >= 11 for _, query in hub.requests)
 
 

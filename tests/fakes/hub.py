@@ -200,6 +200,7 @@ class FakeHub:
         self.fault_reset = fault_reset
         self.faults: deque[Fault] = deque()
         self.requests: list[tuple[str, list[tuple[str, str]]]] = []
+        self.authorizations: set[str | None] = set()  # the Authorization headers seen
         self.served: dict[str, int] = {}
         self.record_requests = True
         self._lock = threading.Lock()
@@ -301,6 +302,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.record_requests:
             with fake._lock:
                 fake.requests.append((split.path, query))
+                fake.authorizations.add(self.headers.get("Authorization"))
         if kind is None:
             self._send(404, {"error": "Not found"}, {"X-Error-Code": "EntryNotFound"})
             return

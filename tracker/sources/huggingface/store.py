@@ -85,14 +85,13 @@ def _executemany(session: Session, table: Table, statement: Any, rows: Sequence[
         for name, processor in processors.items()
         if processor is not None
     }
-    processed = []
-    for row in rows:
-        if processors:
-            row = {**row, **{name: processor(row[name]) for name, processor in processors.items()}}
-        processed.append(row)
-    order = compiled.positiontup
-    if order is not None:  # qmark drivers (SQLite) take tuples in the statement's order
-        processed = [tuple(row[name] for name in order) for row in processed]
+    order = compiled.positiontup  # qmark drivers (SQLite) take tuples in the statement's order
+    pairs = [(name, processors.get(name)) for name in (order if order is not None else names)]
+    processed: list[Any]
+    if order is not None:
+        processed = [tuple(p(row[n]) if p else row[n] for n, p in pairs) for row in rows]
+    else:
+        processed = [{n: (p(row[n]) if p else row[n]) for n, p in pairs} for row in rows]
     connection.exec_driver_sql(compiled.string, processed)
 
 
