@@ -54,6 +54,7 @@ def test_tracker_run_collects_attributes_and_writes_the_report_without_a_github_
         out, err = capsys.readouterr()
         spent = [served for served in github.requests if served.status not in (304, 403, 429)]
 
+    assert "registry: imported the shipped registry" in out
     report_dir = Path("reports") / TODAY
     assert f"report: {report_dir}" in out
     for name in ("report.md", "report.html", "report.json"):

@@ -75,7 +75,11 @@ def run(app: AppContext, out_dir: str | None) -> None:
     console.print(f"database: {app.database.display_url}")
 
     def on_step(outcome: JobOutcome) -> None:
-        detail = f" - {one_line(outcome.message, 500)}" if outcome.message else ""
+        message = one_line(outcome.message or "", 500)
+        if not outcome.runs:  # schema, registry: a note, not a recorded run
+            console.print(f"{outcome.job}: {message or outcome.status}")
+            return
+        detail = f" - {message}" if message else ""
         console.print(f"{outcome.job}: {outcome.status} ({outcome.run_ids}, {outcome.items:,} items){detail}")
 
     stop = threading.Event()

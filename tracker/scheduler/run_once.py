@@ -81,8 +81,6 @@ def _run_once(
     out_dir: Path | None,
 ) -> RunSummary:
     summary = RunSummary()
-    summary.migrated = ensure_schema(database)
-    summary.publishers_imported = ensure_registry(database)
 
     def done(outcome: JobOutcome) -> bool:
         summary.steps.append(outcome)
@@ -90,6 +88,14 @@ def _run_once(
             on_step(outcome)
         summary.stopped = stop.is_set() or outcome.status == INTERRUPTED
         return not summary.stopped
+
+    summary.migrated = ensure_schema(database)
+    if summary.migrated:
+        done(JobOutcome("schema", OK, message="upgraded to the newest revision"))
+    summary.publishers_imported = ensure_registry(database)
+    if summary.publishers_imported:
+        message = f"imported the shipped registry ({summary.publishers_imported} publishers)"
+        done(JobOutcome("registry", OK, items=summary.publishers_imported, message=message))
 
     anonymous = not settings.github_tokens
     plans = {
