@@ -16,14 +16,17 @@ stored `rel="next"` URL; on a later date only the global crawl's progress carrie
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tracker import runs
 from tracker.config import Settings
@@ -40,6 +43,8 @@ log = logging.getLogger(__name__)
 COLLECTOR = "huggingface"
 MARK_KEY = "huggingface.models.created_at_mark"
 MAX_PAGE_SIZE = 1000
+PAGES_PER_COMMIT = 5  # a transaction holds a few pages (each with its checkpoint): fewer, larger commits
+COMMIT_EVERY_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,10 @@ class _Crawl:
         self.state = state
         self.progress = progress
         self.items = 0
+        self._transaction: contextlib.AbstractContextManager[Session] | None = None
+        self._session: Session | None = None
+        self._pending = 0
+        self._opened = 0.0
         self.skipped = 0
         self.page_size = max(1, min(plan.page_size, MAX_PAGE_SIZE))
 
@@ -254,31 +263,58 @@ class _Crawl:
         kept = [row for row in rows if row.created_at_raw is None or row.created_at_raw >= floor]
         return kept, len(kept) < len(rows)
 
+    def _page_session(self) -> Session:
+        if self._session is None:
+            self._transaction = self.database.session()
+            self._session = self._transaction.__enter__()
+            self._opened = time.monotonic()
+        return self._session
+
+    def commit(self) -> None:
+        """Commit the pages stored so far, each written together with its checkpoint."""
+        if self._transaction is not None:
+            transaction, self._transaction, self._session, self._pending = self._transaction, None, None, 0
+            transaction.__exit__(None, None, None)
+
+    def rollback(self) -> None:
+        """Drop uncommitted pages; the last committed checkpoint still describes what is stored."""
+        if self._transaction is not None:
+            transaction, self._transaction, self._session, self._pending = self._transaction, None, None, 0
+            error = RuntimeError("rolled back")
+            transaction.__exit__(RuntimeError, error, None)
+
     def _save_page(self, task: Task, rows: list[RepoRow], next_url: str | None, finished: bool) -> None:
         state = self.state
-        with self.database.session() as session:
-            self.items += store_repos(session, task.kind, rows, self.run_date)
-            state.task_items += len(rows)
-            if task.key == "global":
-                assert state.global_crawl is not None
-                if finished:
-                    self._advance_mark(session, state.global_crawl.get("top"))
-                    state.global_crawl = None
-                else:
-                    state.global_crawl["next_url"] = next_url
+        session = self._page_session()
+        self.items += store_repos(session, task.kind, rows, self.run_date)
+        state.task_items += len(rows)
+        if task.key == "global":
+            assert state.global_crawl is not None
             if finished:
-                state.done.append(task.key)
-                state.task, state.next_url, state.task_items = None, None, 0
+                self._advance_mark(session, state.global_crawl.get("top"))
+                state.global_crawl = None
             else:
-                state.task, state.next_url = task.key, next_url
-            runs.save_checkpoint(
-                session,
-                self.run_id,
-                asdict(state),
-                items=self.items,
-                skipped=self.skipped,
-                counters=self.client.counters,
-            )
+                state.global_crawl["next_url"] = next_url
+        if finished:
+            state.done.append(task.key)
+            state.task, state.next_url, state.task_items = None, None, 0
+        else:
+            state.task, state.next_url = task.key, next_url
+        runs.save_checkpoint(
+            session,
+            self.run_id,
+            asdict(state),
+            items=self.items,
+            skipped=self.skipped,
+            counters=self.client.counters,
+        )
+        self._pending += 1
+        if (
+            finished
+            or self._pending >= PAGES_PER_COMMIT
+            or time.monotonic() - self._opened >= COMMIT_EVERY_SECONDS
+        ):
+            self.commit()
 
     def _advance_mark(self, session: Any, top: str | None) -> None:
         if top is None:
@@ -318,8 +354,13 @@ def collect_huggingface(
     crawl = _Crawl(database, client, plan, run_id, run_date, state, progress)
     status, message = runs.OK, None
     try:
-        for task in plan_tasks(database, plan):
-            crawl.run(task)
+        try:
+            for task in plan_tasks(database, plan):
+                crawl.run(task)
+        except (RateLimitExceeded, Interrupted, HttpError):
+            crawl.commit()  # every stored page is whole and carries its checkpoint
+            raise
+        crawl.commit()
     except RateLimitExceeded as error:
         status, message = runs.RATE_LIMITED, str(error)
     except Interrupted:
@@ -327,6 +368,7 @@ def collect_huggingface(
     except HttpError as error:
         status, message = runs.FAILED, str(error)
     except BaseException as error:
+        crawl.rollback()
         runs.finish_run(
             database,
             run_id,
