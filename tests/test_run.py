@@ -56,7 +56,7 @@ def test_tracker_run_collects_attributes_and_writes_the_report_without_a_github_
 
     assert "registry: imported the shipped registry" in out
     report_dir = Path("reports") / TODAY
-    assert f"report: {report_dir}" in out
+    assert f"the report is in {report_dir}/" in out
     for name in ("report.md", "report.html", "report.json"):
         assert (tmp_path / report_dir / name).is_file()
     assert "verdict" in json.loads((tmp_path / report_dir / "report.json").read_text())

@@ -102,7 +102,7 @@ def run(app: AppContext, out_dir: str | None) -> None:
         raise CliError(
             f"the report was not written: {report.message if report else 'not reached'}", EXIT_FAILED
         )
-    console.print(f"report: {report.report_dir}")
+    console.print(f"the report is in {report.report_dir}/")
     for path in report.report_paths:
         console.print(f"  {path}")
     if summary.failed:
