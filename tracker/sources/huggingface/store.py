@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Boolean, Date, Table, delete, literal, select
@@ -85,13 +86,22 @@ def _executemany(session: Session, table: Table, statement: Any, rows: Sequence[
         for name, processor in processors.items()
         if processor is not None
     }
-    order = compiled.positiontup  # qmark drivers (SQLite) take tuples in the statement's order
-    pairs = [(name, processors.get(name)) for name in (order if order is not None else names)]
-    processed: list[Any]
-    if order is not None:
-        processed = [tuple(p(row[n]) if p else row[n] for n, p in pairs) for row in rows]
+    order = compiled.positiontup
+    processed: list[Any] = []
+    if order is not None:  # qmark drivers (SQLite) take sequences in the statement's order
+        values_of = itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
+        convert = [(index, processors[name]) for index, name in enumerate(order) if name in processors]
+        for row in rows:
+            values = list(values_of(row))
+            for index, processor in convert:
+                values[index] = processor(values[index])
+            processed.append(tuple(values))
     else:
-        processed = [{n: (p(row[n]) if p else row[n]) for n, p in pairs} for row in rows]
+        for row in rows:
+            values = dict(row)
+            for name, processor in processors.items():
+                values[name] = processor(values[name])
+            processed.append(values)
     connection.exec_driver_sql(compiled.string, processed)
 
 
