@@ -69,15 +69,14 @@ def parse_hub_time(value: Any, name: str) -> dt.datetime | None:
         return None
     if not isinstance(value, str):
         raise MalformedItem(f"{name} is not a string: {value!r:.60}")
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
     try:
-        parsed = dt.datetime.fromisoformat(text)
+        if value.endswith("Z"):  # the Hub's form: 2024-05-05T05:05:05.000Z
+            return dt.datetime.fromisoformat(value[:-1]).replace(tzinfo=dt.timezone.utc)
+        parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError:
         raise MalformedItem(f"{name} is not an ISO-8601 time: {value!r:.60}") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        return parsed.replace(tzinfo=dt.timezone.utc)
     return parsed.astimezone(dt.timezone.utc)
 
 
