@@ -9,6 +9,7 @@ Every result carries its basis, a confidence and the method. Idempotent: a secon
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from collections import Counter
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from tracker.attribution.lineage import LineageSummary, compute_roots
 from tracker.attribution.locations import LocationMatch, parse_location
+from tracker.attribution.rollups import refresh_daily_totals
 from tracker.db.engine import Database
 from tracker.db.models import Account, GhAccount, HfModel, Publisher, utcnow
 
@@ -56,6 +58,7 @@ class AttributionSummary:
     github_accounts_located: int = 0
     accounts_changed: int = 0
     lineage: LineageSummary = field(default_factory=LineageSummary)
+    totals_day: dt.date | None = None  # the day whose hf_daily_country_totals were refreshed
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -223,6 +226,8 @@ def run_attribution(database: Database) -> AttributionSummary:
         _attribute_publishers(session, summary)
         _attribute_github_users(session, summary)
     summary.lineage = compute_roots(database)
+    with database.session() as session:
+        summary.totals_day = refresh_daily_totals(session)
     with database.read_only_session() as session:
         summary.accounts = session.scalar(select(func.count()).select_from(Account)) or 0
         summary.attributed = (

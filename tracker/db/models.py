@@ -189,6 +189,24 @@ class HfModelSnapshot(Base):
     __table_args__ = (Index("ix_hf_model_snapshots_captured_on", "captured_on"),)
 
 
+class HfDailyCountryTotal(Base):
+    """The whole collected Hub on one UTC day, by author country and root-model country (exact roll-up).
+
+    Written after attribution at the end of each collection (tracker.attribution.rollups) from every model's
+    newest metrics, so monthly figures stay exact although `hf_model_snapshots` is thinned (docs/scale.md).
+    `''` stands for unknown in `country` and `root_country` (they are key columns); views turn it into NULL.
+    """
+
+    __tablename__ = "hf_daily_country_totals"
+
+    captured_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    root_country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    models: Mapped[int] = mapped_column(Integer)
+    downloads_30d: Mapped[int] = mapped_column(BigInteger)
+    likes: Mapped[int] = mapped_column(BigInteger)
+
+
 class HfDataset(Base):
     """A dataset repo on the Hub, keyed by its stable `_id`."""
 

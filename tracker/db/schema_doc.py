@@ -81,6 +81,14 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "source": "`tag` (the Hub's `base_model:` tags) or `card` (`cardData.base_model`)",
     },
     "hf_model_snapshots": {"model_id": "the model (`hf_models.id`)"},
+    "hf_daily_country_totals": {
+        "captured_on": "UTC date of the collection the totals describe (the newest `metrics_on`)",
+        "country": "ISO country of the models' authors; `''` = unknown",
+        "root_country": "ISO country of the models' root base model (a model's own without parents); `''` = unknown",
+        "models": "models in `hf_models` with that pair of countries",
+        "downloads_30d": "sum of their newest 30-day downloads (never sum this column over days)",
+        "likes": "sum of their newest likes",
+    },
     "hf_dataset_snapshots": {"dataset_id": "the dataset (`hf_datasets.id`)"},
     "gh_accounts": {
         "id": "GitHub's numeric id (stable across renames)",

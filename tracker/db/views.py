@@ -337,18 +337,28 @@ GROUP BY COALESCE(p.slug, m.author_key), p.name, a.country
     View(
         name="monthly_model_metrics",
         description=(
-            "Downloads and likes by month from the snapshots: each model's last snapshot in the month, by "
-            "author country and root country. Months begin with the first crawl (no back-fill)."
+            "Downloads and likes by month, by author country and root country: from month-end values. "
+            "For months with daily roll-ups (hf_daily_country_totals), the roll-up of the month's last collection "
+            "day, which counts every collected model with its newest metrics that day (exact although the "
+            "snapshots are thinned, docs/scale.md); for earlier months, each model's last snapshot in the "
+            "month. Months begin with the first crawl (no back-fill)."
         ),
         columns={
             "month": "snapshot month, `YYYY-MM` (UTC)",
             "country": "ISO country of the author; NULL = unknown",
             "root_country": "ISO country of the root model's namespace (the model's own when it has no parent)",
-            "models": "models with a snapshot that month",
-            "downloads_30d": "sum of their 30-day downloads on their last snapshot of the month",
-            "likes": "sum of their likes on their last snapshot of the month",
+            "models": "models counted that month (every collected model on roll-up months; those with a snapshot otherwise)",
+            "downloads_30d": "sum of their 30-day downloads at the month's end (their last value in the month)",
+            "likes": "sum of their likes at the month's end (their last value in the month)",
         },
         sql=f"""
+SELECT {{month:t.captured_on}} AS month, NULLIF(t.country, '') AS country,
+       NULLIF(t.root_country, '') AS root_country, t.models AS models, t.downloads_30d AS downloads_30d,
+       t.likes AS likes
+FROM hf_daily_country_totals t
+JOIN (SELECT MAX(captured_on) AS captured_on FROM hf_daily_country_totals
+      GROUP BY {{month:captured_on}}) last_day ON last_day.captured_on = t.captured_on
+UNION ALL
 SELECT lm.month AS month, a.country AS country,
        COALESCE(ra.country, CASE WHEN m.root_author_key IS NULL
            AND NOT EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) THEN a.country END)
@@ -356,11 +366,14 @@ SELECT lm.month AS month, a.country AS country,
        COUNT(*) AS models, SUM(COALESCE(s.downloads_30d, 0)) AS downloads_30d,
        SUM(COALESCE(s.likes, 0)) AS likes
 FROM (SELECT model_id, {{month:captured_on}} AS month, MAX(captured_on) AS captured_on
-      FROM hf_model_snapshots GROUP BY model_id, {{month:captured_on}}) lm
+      FROM hf_model_snapshots
+      WHERE captured_on < COALESCE((SELECT MIN(captured_on) FROM hf_daily_country_totals), '9999-12-31')
+      GROUP BY model_id, {{month:captured_on}}) lm
 JOIN hf_model_snapshots s ON s.model_id = lm.model_id AND s.captured_on = lm.captured_on
 JOIN hf_models m ON m.id = lm.model_id
 {_HF_AUTHOR_COUNTRY}
 {_HF_ROOT_COUNTRY}
+WHERE lm.month NOT IN (SELECT {{month:captured_on}} FROM hf_daily_country_totals)
 GROUP BY lm.month, a.country,
        COALESCE(ra.country, CASE WHEN m.root_author_key IS NULL
            AND NOT EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) THEN a.country END)

@@ -1,0 +1,45 @@
+"""Exact daily roll-ups of the whole collected Hub by author country and root-model country.
+
+Snapshot retention (tracker.sources.huggingface.retention) keeps per-model history only for new, active or
+changed models; the monthly download and like figures come from these roll-ups instead, so they stay exact.
+They need attribution's countries, so `run_attribution` refreshes them at its end: after every collection
+(`tracker collect huggingface`, `tracker run`, the daemon) and after `tracker attribute`.
+
+The day is the newest `metrics_on` of `hf_models` (the last collection's date, `TRACKER_TODAY` in replays);
+that day's rows are replaced, so a second run on the same day, or a re-attribution, refreshes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+# Author and root-model countries exactly as the monthly_model_metrics view derives them from snapshots.
+_TOTALS = """
+INSERT INTO hf_daily_country_totals (captured_on, country, root_country, models, downloads_30d, likes)
+SELECT :day, COALESCE(a.country, ''),
+       COALESCE(ra.country, CASE WHEN m.root_author_key IS NULL
+           AND NOT EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) THEN a.country END, ''),
+       COUNT(*), SUM(COALESCE(m.downloads_30d, 0)), SUM(COALESCE(m.likes, 0))
+FROM hf_models m
+LEFT JOIN accounts a ON a.platform = 'hf' AND a.handle_key = m.author_key
+LEFT JOIN accounts ra ON ra.platform = 'hf' AND ra.handle_key = m.root_author_key
+GROUP BY COALESCE(a.country, ''),
+       COALESCE(ra.country, CASE WHEN m.root_author_key IS NULL
+           AND NOT EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) THEN a.country END, '')
+"""
+
+
+def refresh_daily_totals(session: Session, day: dt.date | None = None) -> dt.date | None:
+    """Replace the roll-up rows of `day` (default: the newest `metrics_on`); returns the day, None if no models."""
+    if day is None:
+        day = session.execute(text("SELECT MAX(metrics_on) FROM hf_models")).scalar()
+        if day is None:
+            return None
+        if isinstance(day, str):  # SQLite returns the aggregate of a DATE column as text
+            day = dt.date.fromisoformat(day)
+    session.execute(text("DELETE FROM hf_daily_country_totals WHERE captured_on = :day"), {"day": day})
+    session.execute(text(_TOTALS), {"day": day})
+    return day
