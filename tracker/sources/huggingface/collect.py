@@ -241,11 +241,10 @@ class _Crawl:
                     raise Interrupted("stop requested")
                 rows = self._parse(task.kind, fetched.data, fetched.url)
                 finished = not fetched.next_url
+                # every valid item seen is stored, also those past the floor or the top N on a last page
                 if task.key == "global":
-                    rows, reached_floor = self._above_floor(rows)
-                    finished = finished or reached_floor
+                    finished = finished or self._reached_floor(rows)
                 elif task.key == "top":
-                    rows = rows[: max(0, self.plan.top - self.state.task_items)]
                     finished = finished or self.state.task_items + len(rows) >= self.plan.top
                 # the next page downloads while this one is stored
                 ahead = None if finished else pool.submit(self.client.get, fetched.next_url)
@@ -253,15 +252,15 @@ class _Crawl:
                 if self.progress:
                     self.progress(task.label, self.items)
 
-    def _above_floor(self, rows: list[RepoRow]) -> tuple[list[RepoRow], bool]:
+    def _reached_floor(self, rows: list[RepoRow]) -> bool:
+        """Whether this page of the new-model crawl goes below its floor (and notes the crawl's top)."""
         assert self.state.global_crawl is not None
         crawl = self.state.global_crawl
-        floor = dt.datetime.fromisoformat(crawl["floor"])
         dated = [row.created_at_raw for row in rows if row.created_at_raw is not None]
         if crawl.get("top") is None and dated:
             crawl["top"] = max(dated).isoformat()
-        kept = [row for row in rows if row.created_at_raw is None or row.created_at_raw >= floor]
-        return kept, len(kept) < len(rows)
+        floor = dt.datetime.fromisoformat(crawl["floor"])
+        return any(created < floor for created in dated)
 
     def _page_session(self) -> Session:
         if self._session is None:

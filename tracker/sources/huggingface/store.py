@@ -2,7 +2,8 @@
 
 Rows are keyed by the Hub's `_id`, so a renamed repo keeps its row (its old name goes to `former_names`).
 Latest metrics are written inline (`metrics_on` = the run date) and as the day's snapshot; a second run on
-the same day updates that snapshot instead of adding one. Base-model edges of every stored model are
+the same day updates that snapshot instead of adding one; a replay of an earlier day (`TRACKER_TODAY`) only
+adds that day's snapshots. Base-model edges of every stored model are
 replaced by the ones just parsed.
 """
 
@@ -156,45 +157,69 @@ def store_repos(session: Session, kind: str, rows: Sequence[RepoRow], run_date: 
     entity = "hf_model" if model else "hf_dataset"
     hub_ids = [row.hub_id for row in rows]
 
-    known = dict(session.execute(select(item.hub_id, item.repo_id).where(item.hub_id.in_(hub_ids))).all())
+    known = {
+        hub_id: (repo_id, metrics_on)
+        for hub_id, repo_id, metrics_on in session.execute(
+            select(item.hub_id, item.repo_id, item.metrics_on).where(item.hub_id.in_(hub_ids))
+        )
+    }
+    # a replay of an earlier day (TRACKER_TODAY in the past) adds that day's snapshots but leaves newer
+    # names and inline metrics alone
+    replayed = {hub_id for hub_id, (_, on) in known.items() if on is not None and on > run_date}
     renamed = [
-        {"entity": entity, "entity_id": row.hub_id, "name": known[row.hub_id], "replaced_on": run_date}
+        {"entity": entity, "entity_id": row.hub_id, "name": known[row.hub_id][0], "replaced_on": run_date}
         for row in rows
-        if row.hub_id in known and known[row.hub_id] != row.repo_id
+        if row.hub_id in known and row.hub_id not in replayed and known[row.hub_id][0] != row.repo_id
     ]
     _upsert(session, FormerName.__table__, renamed, ("entity", "entity_id", "name"), ())
 
     columns = _SHARED + (_MODEL_ONLY if model else ())
+    current = [row for row in rows if row.hub_id not in replayed]
     _upsert(
         session,
         item.__table__,
-        [_item_values(row, run_date, model) for row in rows],
+        [_item_values(row, run_date, model) for row in current],
         ("hub_id",),
         columns,
     )
-    # the day's snapshot is copied from the metrics just written inline: no second pass over the rows in Python
     key = "model_id" if model else "dataset_id"
-    copy = _insert(session, snapshot.__table__).from_select(
-        [key, "captured_on", *_METRICS],
-        select(item.id, literal(run_date, Date()), *(getattr(item, m) for m in _METRICS)).where(
-            item.hub_id.in_(hub_ids)
-        ),
-    )
-    session.execute(
-        copy.on_conflict_do_update(
-            index_elements=[key, "captured_on"], set_={m: copy.excluded[m] for m in _METRICS}
+    if current:  # the day's snapshot copied from the metrics just written inline (no second pass in Python)
+        copy = _insert(session, snapshot.__table__).from_select(
+            [key, "captured_on", *_METRICS],
+            select(item.id, literal(run_date, Date()), *(getattr(item, m) for m in _METRICS)).where(
+                item.hub_id.in_([row.hub_id for row in current])
+            ),
         )
-    )
+        session.execute(
+            copy.on_conflict_do_update(
+                index_elements=[key, "captured_on"], set_={m: copy.excluded[m] for m in _METRICS}
+            )
+        )
+    if replayed:
+        ids = dict(
+            session.execute(select(item.hub_id, item.id).where(item.hub_id.in_(sorted(replayed)))).all()
+        )
+        _upsert(
+            session,
+            snapshot.__table__,
+            [
+                {key: ids[row.hub_id], "captured_on": run_date, **{m: getattr(row, m) for m in _METRICS}}
+                for row in rows
+                if row.hub_id in replayed
+            ],
+            (key, "captured_on"),
+            _METRICS,
+        )
     if model:
         # only models seen before can have stale edges; only models with parents need their ids
-        stale = [row.hub_id for row in rows if row.hub_id in known]
+        stale = [row.hub_id for row in current if row.hub_id in known]
         if stale:
             session.execute(
                 delete(HfModelParent).where(
                     HfModelParent.child_id.in_(select(item.id).where(item.hub_id.in_(stale)))
                 )
             )
-        with_parents = [row for row in rows if row.parents]
+        with_parents = [row for row in current if row.parents]
         wanted = [row.hub_id for row in with_parents]
         ids = (
             dict(session.execute(select(item.hub_id, item.id).where(item.hub_id.in_(wanted))).all())
