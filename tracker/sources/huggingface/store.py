@@ -29,6 +29,7 @@ from tracker.db.models import (
     utcnow,
 )
 from tracker.sources.huggingface.parse import RepoRow
+from tracker.sources.huggingface.retention import Previous, keeps_snapshot
 
 _METRICS = ("downloads_30d", "downloads_all_time", "likes", "trending_score")
 _SHARED = (
@@ -157,12 +158,15 @@ def store_repos(session: Session, kind: str, rows: Sequence[RepoRow], run_date: 
     entity = "hf_model" if model else "hf_dataset"
     hub_ids = [row.hub_id for row in rows]
 
-    known = {
-        hub_id: (repo_id, metrics_on)
-        for hub_id, repo_id, metrics_on in session.execute(
-            select(item.hub_id, item.repo_id, item.metrics_on).where(item.hub_id.in_(hub_ids))
+    known: dict[str, tuple[str, dt.date | None]] = {}
+    previous: dict[str, Previous] = {}  # inline metrics before this page, for snapshot retention
+    for hub_id, repo_id, metrics_on, downloads_30d, likes in session.execute(
+        select(item.hub_id, item.repo_id, item.metrics_on, item.downloads_30d, item.likes).where(
+            item.hub_id.in_(hub_ids)
         )
-    }
+    ):
+        known[hub_id] = (repo_id, metrics_on)
+        previous[hub_id] = Previous(downloads_30d, likes, metrics_on)
     # a replay of an earlier day (TRACKER_TODAY in the past) adds that day's snapshots but leaves newer
     # names and inline metrics alone
     replayed = {hub_id for hub_id, (_, on) in known.items() if on is not None and on > run_date}
@@ -183,11 +187,17 @@ def store_repos(session: Session, kind: str, rows: Sequence[RepoRow], run_date: 
         columns,
     )
     key = "model_id" if model else "dataset_id"
-    if current:  # the day's snapshot copied from the metrics just written inline (no second pass in Python)
+    # retention: only new, active or changed repos get the day's row (tracker.sources.huggingface.retention)
+    kept = [
+        row.hub_id
+        for row in current
+        if keeps_snapshot(previous.get(row.hub_id), row.downloads_30d, row.likes, run_date)
+    ]
+    if kept:  # the day's snapshot copied from the metrics just written inline (no second pass in Python)
         copy = _insert(session, snapshot.__table__).from_select(
             [key, "captured_on", *_METRICS],
             select(item.id, literal(run_date, Date()), *(getattr(item, m) for m in _METRICS)).where(
-                item.hub_id.in_([row.hub_id for row in current])
+                item.hub_id.in_(kept)
             ),
         )
         session.execute(
