@@ -1,7 +1,8 @@
 """Writing parsed Hub items: one batch of upserts per page, on SQLite and PostgreSQL alike.
 
 Rows are keyed by the Hub's `_id`, so a renamed repo keeps its row (its old name goes to `former_names`).
-Latest metrics are written inline (`metrics_on` = the run date) and as the day's snapshot; a second run on
+Latest metrics are written inline (`metrics_on` = the run date) and, for new, active or changed repos
+(see `retention`), as the day's snapshot; a second run on
 the same day updates that snapshot instead of adding one; a replay of an earlier day (`TRACKER_TODAY`) only
 adds that day's snapshots. Base-model edges of every stored model are
 replaced by the ones just parsed.
