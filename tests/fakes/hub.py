@@ -88,7 +88,9 @@ def hub_model(
     return item
 
 
-def hub_dataset(repo_id: str, *, created: str = "2024-06-01T12:00:00.000Z", downloads: int = 0, **extra: Any):
+def hub_dataset(
+    repo_id: str, *, created: str = "2024-06-01T12:00:00.000Z", downloads: int = 0, **extra: Any
+) -> dict[str, Any]:
     """A dataset item in the Hub's full shape."""
     item = {
         "_id": hub_id_for("datasets/" + repo_id),
