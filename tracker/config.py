@@ -187,6 +187,10 @@ def load_settings(
     except (TypeError, ValueError):
         raise ConfigError(f"catchup_grace must be a number of seconds, not {grace!r}") from None
 
+    reports_dir = pick("reports_dir", "TRACKER_REPORTS_DIR", reports.get("dir"), "reports")
+    if not isinstance(reports_dir, (str, Path)) or not str(reports_dir).strip():
+        raise ConfigError(f"[reports] dir must be a directory path, not {reports_dir!r}")
+
     return Settings(
         database_url=database_url,
         config_file=config_path,
@@ -196,7 +200,7 @@ def load_settings(
         github_tokens=github_tokens,
         today=today,
         registry_path=Path(registry) if registry else None,
-        reports_dir=Path(pick("reports_dir", "TRACKER_REPORTS_DIR", reports.get("dir"), "reports")),
+        reports_dir=Path(reports_dir),
         schedule=schedule,
         catchup_grace=catchup_grace,
         log_json=bool(

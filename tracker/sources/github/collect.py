@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from tracker import runs
-from tracker.config import Settings
+from tracker.config import ConfigError, Settings
 from tracker.db.engine import Database
 from tracker.db.models import Account, GhAccount, GhContributor, GhRepo, utcnow
 from tracker.http.client import HttpClient, RequestCounters
@@ -64,9 +64,11 @@ class GhPlan:
 def configured_searches(settings: Settings) -> tuple[str, ...]:
     """Discovery queries from TOML `[github] searches`, else the built-in defaults."""
     value = settings.section("github").get("searches")
+    if value is None:
+        return DEFAULT_SEARCHES
     if isinstance(value, list) and all(isinstance(q, str) for q in value):
         return tuple(q for q in value if q.strip())
-    return DEFAULT_SEARCHES
+    raise ConfigError(f"[github] searches must be a list of search strings, not {value!r}")
 
 
 def collect_github(
