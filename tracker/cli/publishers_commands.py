@@ -16,7 +16,7 @@ def publishers_group() -> None:
 
 
 @publishers_group.command("import")
-@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--shipped", is_flag=True, help="Import the registry shipped with tracker.")
 @pass_app
 def import_command(app: AppContext, file: str | None, shipped: bool) -> None:
