@@ -214,3 +214,13 @@ def test_revision_0002_downgrades_to_0001_without_the_roll_up_table(empty_databa
     migrate.upgrade(database)
     assert migrate.current_revision(database) == migrate.head_revision()
     database.dispose()
+
+
+def test_full_crawl_in_the_config_lists_every_model_each_scheduled_run(tmp_path) -> None:  # noqa: ANN001
+    from tracker.scheduler.jobs import FULL_CRAWL_SINCE, huggingface_plan
+
+    config = tmp_path / "tracker.toml"
+    config.write_text("[huggingface]\nfull_crawl = true\n")
+    assert huggingface_plan(load_settings({"config_file": str(config)}, environ={})).since == FULL_CRAWL_SINCE
+    config.write_text("[huggingface]\ntop = 10\n")
+    assert huggingface_plan(load_settings({"config_file": str(config)}, environ={})).since is None
