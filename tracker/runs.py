@@ -83,7 +83,11 @@ def finish_run(
     message: str | None = None,
     checkpoint: dict[str, Any] | None | bool = False,
 ) -> None:
-    """Close a run. `checkpoint=False` leaves the stored checkpoint as it is; None clears it."""
+    """Close a run. `checkpoint=False` leaves the stored checkpoint as it is; None clears it.
+
+    The message is kept to its first line (a database error's text goes on with the SQL and its values)."""
+    if message:
+        message = (message.strip().splitlines() or [""])[0][:500]
     values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "message": message}
     if counters is not None:
         values.update(_counter_values(counters))

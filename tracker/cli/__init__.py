@@ -6,6 +6,7 @@ import logging
 import sys
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.cli import (  # noqa: F401  (importing a module registers its commands)
     attribute_commands,
@@ -21,7 +22,7 @@ from tracker.cli import (  # noqa: F401  (importing a module registers its comma
     status_commands,
 )
 from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, EXIT_USAGE, cli
-from tracker.config import ConfigError, load_settings, scrub
+from tracker.config import ConfigError, load_settings, mask_url, scrub
 from tracker.db.engine import DatabaseError
 from tracker.db.migrate import MigrationError
 from tracker.http.errors import Interrupted, RateLimitExceeded
@@ -53,6 +54,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except (DatabaseError, MigrationError) as error:
         click.echo(f"error: {scrub(str(error), _secrets())}", err=True)
+        return EXIT_FAILED
+    except SQLAlchemyError as error:  # a database that went away mid-run: its first line, no SQL
+        if "-v" in (argv or sys.argv) or "-vv" in (argv or sys.argv):
+            log.exception("database error")
+        original = getattr(error, "orig", None) or error
+        detail = (str(original).strip().splitlines() or [type(original).__name__])[0]
+        click.echo(f"error: database: {scrub(mask_url(detail), _secrets())}", err=True)
         return EXIT_FAILED
     except RateLimitExceeded as error:
         click.echo(f"stopped early (resumable): {error}", err=True)

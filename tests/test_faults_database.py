@@ -1,0 +1,197 @@
+"""Fault injection: the database goes away in the middle of a Hub collection.
+
+PostgreSQL: the collector's server connections are ended with `pg_terminate_backend` (the shared server
+keeps running). SQLite: another process takes the write lock and keeps it beyond the busy timeout. In both
+cases `tracker collect huggingface` fails with one clear line and exit 1, what is stored matches the saved
+checkpoint exactly (a page's rows and its checkpoint are committed together or not at all), and the next
+run completes to the rows of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+import tracker.db.engine as engine_module
+from tests.fakes.hub import FakeHub, hub_model
+from tests.test_faults_kill import table_rows, wipe
+from tracker.cli import main
+from tracker.db.engine import Database
+
+MODELS = 60
+PAGE = 3
+ARGS = [
+    "collect",
+    "huggingface",
+    "--since",
+    "2024-01-01",
+    "--no-registry",
+    "--top",
+    "0",
+    "--page-size",
+    str(PAGE),
+]
+
+
+def models() -> list[dict[str, Any]]:
+    return [
+        hub_model(
+            f"db{i % 4}/m-{i}",
+            created=f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00.000Z",
+            downloads=i * 7,
+            tags=[f"base_model:finetune:db{(i + 1) % 4}/m-{i + 1}"] if i % 2 else [],
+        )
+        for i in range(MODELS)
+    ]
+
+
+def on_request(hub: FakeHub, nth: int, action: Callable[[], None]) -> None:
+    """Call `action` (once) as the fake Hub receives its `nth` request, before answering it."""
+    seen = [0]
+
+    def hook(_path: str, _query: list[tuple[str, str]]) -> bool:
+        seen[0] += 1
+        if seen[0] == nth:
+            action()
+        return False
+
+    hub.faults.clear()
+    hub.inject("500", when=hook)
+
+
+def stored_matches_checkpoint(database: Database) -> None:
+    """The failed run's checkpoint points at page k exactly when the first k pages' models are stored."""
+    with database.engine.connect() as connection:
+        status, message, checkpoint = connection.execute(
+            text("SELECT status, message, checkpoint FROM collection_runs ORDER BY id DESC LIMIT 1")
+        ).one()
+        stored = set(connection.execute(text("SELECT repo_id FROM hf_models")).scalars())
+        snapshots = connection.execute(text("SELECT count(*) FROM hf_model_snapshots")).scalar()
+    # PostgreSQL reconnects to record the failure; a still-locked SQLite file leaves the run `running`
+    assert status == "failed" and message or status == "running"
+    assert not message or ("\n" not in message and "[SQL" not in message), message
+    if isinstance(checkpoint, str):
+        checkpoint = json.loads(checkpoint)
+    crawl = (checkpoint or {}).get("global_crawl") or {}
+    next_url = crawl.get("next_url")
+    offset = 0
+    if next_url:
+        cursor = parse_qs(urlsplit(next_url).query)["cursor"][0]
+        offset = json.loads(base64.b64decode(cursor))["$offset"]
+    order = sorted(models(), key=lambda m: (m["createdAt"], [-ord(c) for c in m["_id"]]), reverse=True)
+    assert stored == {m["id"] for m in order[:offset]}
+    assert snapshots == len(stored)
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> FakeHub:
+    with FakeHub(models=models(), page_size=PAGE) as server:
+        server.record_requests = False
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+        monkeypatch.setenv("TRACKER_TODAY", "2025-03-01")
+        yield server
+
+
+def expected_rows(database: Database, database_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    assert main(["--database-url", database_url, *ARGS]) == 0
+    rows = table_rows(database)
+    wipe(database)
+    return rows
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.parametrize("nth", [3, 9])
+def test_postgresql_connections_terminated_mid_run(
+    backend: str,
+    database: Database,
+    database_url: str,
+    hub: FakeHub,
+    nth: int,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    expected = expected_rows(database, database_url)
+    capsys.readouterr()
+    name = make_url(database_url).database
+    admin = create_engine(make_url(database_url), isolation_level="AUTOCOMMIT")
+    terminated: list[int] = []
+
+    def terminate() -> None:
+        with admin.connect() as connection:
+            terminated.extend(
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                ).scalars()
+            )
+
+    database.dispose()
+    on_request(hub, nth, terminate)
+    try:
+        code = main(["--database-url", database_url, *ARGS])
+    finally:
+        admin.dispose()
+    err = capsys.readouterr().err
+    assert terminated, "no collector connection was open to terminate"
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith("error: database:") and "terminat" in lines[0].lower()
+    stored_matches_checkpoint(database)
+
+    hub.faults.clear()
+    assert main(["--database-url", database_url, *ARGS]) == 0
+    assert table_rows(database) == expected
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_sqlite_locked_beyond_the_busy_timeout_mid_run(
+    backend: str,
+    database: Database,
+    database_url: str,
+    hub: FakeHub,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    expected = expected_rows(database, database_url)
+    capsys.readouterr()
+    path = make_url(database_url).database
+    locker = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+
+    locked = threading.Event()
+
+    def lock() -> None:  # waits for the collector's commit, then holds the write lock until it has failed
+        locker.execute("BEGIN IMMEDIATE")
+        locked.set()
+
+    database.dispose()
+    on_request(hub, 3, lambda: threading.Thread(target=lock, daemon=True).start())
+    try:
+        code = main(["--database-url", database_url, *ARGS])
+    finally:
+        if locked.is_set():
+            locker.execute("ROLLBACK")
+        locker.close()
+    assert locked.is_set()
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith("error:") and "locked" in lines[0]
+    stored_matches_checkpoint(database)
+
+    hub.faults.clear()
+    assert main(["--database-url", database_url, *ARGS]) == 0
+    assert table_rows(database) == expected
