@@ -223,3 +223,25 @@ def test_conditional_requests_reuse_the_stored_body_on_304(httpserver: HTTPServe
     assert not first.not_modified and second.not_modified
     assert second.data == {"stars": 5}
     assert client.counters.not_modified == 1
+
+
+def test_a_host_that_never_answers_is_reported_unreachable() -> None:
+    from tracker.http import ApiUnreachable
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.close()  # nothing listens there: every connection is refused
+    client, _ = make_client(f"http://127.0.0.1:{port}", max_attempts=3)
+    with pytest.raises(ApiUnreachable, match="did not answer"):
+        client.get("/x")
+
+
+def test_a_host_that_answers_with_errors_is_not_unreachable(httpserver: HTTPServer) -> None:
+    from tracker.http import ApiUnreachable
+
+    httpserver.expect_request("/x").respond_with_data("down", status=503)
+    client, _ = make_client(httpserver.url_for(""), max_attempts=2)
+    with pytest.raises(RetriesExhausted) as error:
+        client.get("/x")
+    assert not isinstance(error.value, ApiUnreachable)

@@ -2,6 +2,7 @@
 
 from tracker.http.client import Fetched, HttpClient, RequestCounters, StoredResponse, ValidatorStore
 from tracker.http.errors import (
+    ApiUnreachable,
     HttpError,
     HttpStatusError,
     Interrupted,
@@ -12,6 +13,7 @@ from tracker.http.errors import (
 from tracker.http.ratelimit import HubRateLimitPolicy, RateLimitPolicy, parse_retry_after
 
 __all__ = [
+    "ApiUnreachable",
     "Fetched",
     "HttpClient",
     "HttpError",

@@ -21,6 +21,7 @@ import requests
 
 from tracker import __version__
 from tracker.http.errors import (
+    ApiUnreachable,
     HttpStatusError,
     Interrupted,
     OffHostLink,
@@ -163,6 +164,7 @@ class HttpClient:
         stored = self.validators.load(url) if (conditional and self.validators) else None
         transient = 0
         rate_waits = 0
+        only_connection_errors = True  # no answer at all so far: the host may be unreachable
         while True:
             if self.stop.is_set():
                 raise Interrupted("stop requested")
@@ -190,8 +192,14 @@ class HttpClient:
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,
             ) as error:
-                transient = self._retry_or_raise(transient, url, f"{type(error).__name__}")
+                only_connection_errors = only_connection_errors and isinstance(
+                    error, requests.ConnectionError
+                )
+                transient = self._retry_or_raise(
+                    transient, url, type(error).__name__, unreachable=only_connection_errors
+                )
                 continue
+            only_connection_errors = False
             self.counters.requests += 1
             self.counters.bytes += len(content)
             self.policy.observe(response)
@@ -254,10 +262,15 @@ class HttpClient:
                 )
             return Fetched(url, response.status_code, data, response.headers, next_url)
 
-    def _retry_or_raise(self, failures: int, url: str, reason: str) -> int:
+    def _retry_or_raise(self, failures: int, url: str, reason: str, *, unreachable: bool = False) -> int:
         failures += 1
         if failures >= self.max_attempts:
-            raise RetriesExhausted(f"giving up on {url} after {failures} attempts: {reason}", url=url)
+            message = f"giving up on {url} after {failures} attempts: {reason}"
+            if unreachable:
+                raise ApiUnreachable(
+                    f"{message} (the API host did not answer at all: network down?)", url=url
+                )
+            raise RetriesExhausted(message, url=url)
         self.counters.retries += 1
         delay = self._backoff(failures)
         log.warning("%s from %s; retry %d/%d in %.1fs", reason, url, failures, self.max_attempts - 1, delay)

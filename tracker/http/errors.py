@@ -26,6 +26,10 @@ class RetriesExhausted(HttpError):
     """Transient failures (5xx, timeouts, dropped connections, truncated bodies) outlasted the retry budget."""
 
 
+class ApiUnreachable(RetriesExhausted):
+    """No attempt got any answer (connection refused, DNS failure): further requests would fail alike."""
+
+
 class RateLimitExceeded(HttpError):
     """The rate-limit budget is spent and the reset is further away than the configured maximum wait.
 

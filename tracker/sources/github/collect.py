@@ -24,7 +24,7 @@ from tracker.config import ConfigError, Settings
 from tracker.db.engine import Database
 from tracker.db.models import Account, GhAccount, GhContributor, GhRepo, utcnow
 from tracker.http.client import HttpClient, RequestCounters
-from tracker.http.errors import HttpError, HttpStatusError, Interrupted, RateLimitExceeded
+from tracker.http.errors import ApiUnreachable, HttpError, HttpStatusError, Interrupted, RateLimitExceeded
 from tracker.http.github_ratelimit import GitHubRateLimitPolicy
 from tracker.sources.base import CollectResult, Progress
 from tracker.sources.github import parse, store
@@ -198,8 +198,8 @@ class _Collection:
         log.warning("skipped malformed %s: %s", what, error)
 
     def _failed(self, what: str, error: HttpError) -> None:
-        if isinstance(error, HttpStatusError) and error.status == 401:
-            raise error  # no usable credentials left: nothing else will work either
+        if (isinstance(error, HttpStatusError) and error.status == 401) or isinstance(error, ApiUnreachable):
+            raise error  # no usable credentials left, or no network: nothing else will work either
         self.errors += 1
         log.warning("could not fetch %s: %s", what, error)
 
