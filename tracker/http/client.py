@@ -8,7 +8,6 @@ as given, but only on the configured host.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -28,6 +27,7 @@ from tracker.http.errors import (
     RateLimitExceeded,
     RetriesExhausted,
 )
+from tracker.http.json_body import decode_json
 from tracker.http.ratelimit import RateLimitPolicy
 
 log = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ class HttpClient:
             pace = self.policy.pace()
             if pace > self.max_wait:
                 raise RateLimitExceeded(
-                    f"rate-limit budget spent before {url}; resets in {pace:.0f}s, more than the "
+                    f"rate-limit budget spent before {shorten(url)}; resets in {pace:.0f}s, more than the "
                     f"{self.max_wait:.0f}s maximum wait",
                     resets_in=pace,
                 )
@@ -210,14 +210,14 @@ class HttpClient:
 
             if response.status_code == 304 and stored is not None:
                 self.counters.not_modified += 1
-                data = json.loads(stored.body) if stored.body else None
+                data = decode_json(stored.body.encode()) if stored.body else None
                 return Fetched(url, 304, data, response.headers, stored.next_url, not_modified=True)
 
             wait = self.policy.limited_wait(response)
             if wait is not None:
                 if wait > self.max_wait:
                     raise RateLimitExceeded(
-                        f"rate limit reached at {url}; resets in {wait:.0f}s, more than the {self.max_wait:.0f}s "
+                        f"rate limit reached at {shorten(url)}; resets in {wait:.0f}s, more than the {self.max_wait:.0f}s "
                         "maximum wait",
                         resets_in=wait,
                         resource=response.headers.get("x-ratelimit-resource"),
@@ -225,7 +225,7 @@ class HttpClient:
                 rate_waits += 1
                 if rate_waits > self.max_attempts * 2:
                     raise RateLimitExceeded(
-                        f"still rate limited at {url} after {rate_waits - 1} waits", resets_in=wait
+                        f"still rate limited at {shorten(url)} after {rate_waits - 1} waits", resets_in=wait
                     )
                 log.info("rate limited at %s: waiting %.0fs", url, wait)
                 self.counters.retries += 1
@@ -241,7 +241,7 @@ class HttpClient:
                     response.status_code, url, _error_message(response), response.headers.get("X-Error-Code")
                 )
             try:
-                data = json.loads(content) if content.strip() else None
+                data = decode_json(content)
             except ValueError:  # truncated or garbled body: the same request usually succeeds again
                 transient = self._retry_or_raise(transient, url, "unparseable JSON body")
                 continue
@@ -265,7 +265,7 @@ class HttpClient:
     def _retry_or_raise(self, failures: int, url: str, reason: str, *, unreachable: bool = False) -> int:
         failures += 1
         if failures >= self.max_attempts:
-            message = f"giving up on {url} after {failures} attempts: {reason}"
+            message = f"giving up on {shorten(url)} after {failures} attempts: {reason}"
             if unreachable:
                 raise ApiUnreachable(
                     f"{message} (the API host did not answer at all: network down?)", url=url
@@ -273,7 +273,9 @@ class HttpClient:
             raise RetriesExhausted(message, url=url)
         self.counters.retries += 1
         delay = self._backoff(failures)
-        log.warning("%s from %s; retry %d/%d in %.1fs", reason, url, failures, self.max_attempts - 1, delay)
+        log.warning(
+            "%s from %s; retry %d/%d in %.1fs", reason, shorten(url), failures, self.max_attempts - 1, delay
+        )
         self._sleep(delay)
         return failures
 
@@ -303,6 +305,11 @@ class HttpClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+def shorten(url: str, limit: int = 120) -> str:
+    """`url` for messages: long query strings (repeated `expand=`, cursors) cut to keep lines readable."""
+    return url if len(url) <= limit else url[: limit - 3] + "..."
 
 
 def _error_message(response: requests.Response) -> str:
