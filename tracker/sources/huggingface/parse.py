@@ -90,7 +90,7 @@ def _count(item: dict[str, Any], key: str, maximum: int) -> int | None:
         if not value.is_integer():
             raise MalformedItem(f"{key} is not a whole number: {value!r}")
         value = int(value)
-    if not -maximum <= value <= maximum:
+    if not 0 <= value <= maximum:  # a count is never negative: a negative one is garbage, not a fall
         raise MalformedItem(f"{key} is out of range: {value}")
     return value
 
