@@ -25,17 +25,23 @@ def parse_time(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
+_INT64_MAX = 2**63 - 1
+
+
 def _id(obj: Any, what: str) -> int:
     if not isinstance(obj, dict):
         raise Malformed(f"{what} is not an object")
     value = obj.get("id")
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= _INT64_MAX:
         raise Malformed(f"{what} has no numeric id")
     return value
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """A count: a whole number from 0 to BIGINT's maximum, else None (negative or huge counts are garbage)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _INT64_MAX:
+        return None
+    return value
 
 
 def _text(value: Any, limit: int) -> str | None:
