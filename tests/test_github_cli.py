@@ -54,7 +54,9 @@ def test_collect_github_end_to_end(
     assert main(ARGS) == 0  # the same day again: unchanged objects answered 304
     out, _ = capsys.readouterr()
     with env.session() as session:
-        last = session.scalars(select(CollectionRun).order_by(CollectionRun.id.desc())).first()
+        last = session.scalars(
+            select(CollectionRun).where(CollectionRun.collector == "github").order_by(CollectionRun.id.desc())
+        ).first()
     assert last is not None and last.not_modified > 0.8 * last.requests
     assert f"({last.not_modified:,} unchanged, 304)" in out
 
@@ -68,13 +70,15 @@ def test_anonymous_run_stops_with_exit_3_and_a_token_run_resumes(
     assert "stopped early" in err and "run again to resume" in err and "token" in err
     assert all(s.token == "anonymous" for s in github.requests)
     with env.session() as session:
-        first = session.scalars(select(CollectionRun)).one()
+        first = session.scalars(select(CollectionRun).where(CollectionRun.collector == "github")).one()
         assert first.status == "rate_limited" and first.checkpoint
 
     monkeypatch.setenv("GITHUB_TOKEN", "t1")
     assert main(ARGS) == 0
     with env.session() as session:
-        statuses = session.scalars(select(CollectionRun.status).order_by(CollectionRun.id)).all()
+        statuses = session.scalars(
+            select(CollectionRun.status).where(CollectionRun.collector == "github").order_by(CollectionRun.id)
+        ).all()
         snapshots = session.scalar(select(func.count()).select_from(GhRepoSnapshot))
         repos = session.scalar(select(func.count()).select_from(GhRepo))
     assert statuses == ["rate_limited", "ok"]

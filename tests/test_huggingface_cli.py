@@ -94,7 +94,13 @@ def test_a_rate_limit_beyond_max_wait_exits_3_and_the_rerun_finishes(
     hub.budget = Budget(quota=1000, window=300)
     assert main(args) == 0
     with database.engine.connect() as connection:
-        statuses = connection.execute(text("SELECT status FROM collection_runs ORDER BY id")).scalars().all()
+        statuses = (
+            connection.execute(
+                text("SELECT status FROM collection_runs WHERE collector = 'huggingface' ORDER BY id")
+            )
+            .scalars()
+            .all()
+        )
     assert statuses == ["rate_limited", "ok"]
 
 

@@ -2,65 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import signal
 import threading
-import time
-from collections.abc import Iterator
 
 import click
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from tracker.attribution.attribute import run_attribution
-from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, AppContext, CliError, pass_app
-from tracker.cli.collect_commands import collect_group
+from tracker.cli.app import AppContext, pass_app
+from tracker.cli.collect_commands import collect_group, conclude_collection
+from tracker.cli.progress import progress_display, stop_on_signals
 from tracker.db.migrate import ensure_schema
-from tracker.sources.base import Progress as ProgressCallback
 from tracker.sources.huggingface import HfPlan, RetryOptions, collect_huggingface
 
 LOG_EVERY_SECONDS = 15.0
-
-
-@contextlib.contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Ctrl-C / SIGTERM finish the request in flight, save the checkpoint and end the run `interrupted`."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in previous:
-        signal.signal(sig, lambda *_: stop.set())
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-@contextlib.contextmanager
-def progress_display(app: AppContext) -> Iterator[ProgressCallback]:
-    """A live spinner on a terminal, a log line every few seconds elsewhere."""
-    if app.show_progress:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TextColumn("{task.completed:,} items"),
-            TimeElapsedColumn(),
-            console=app.err_console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("starting", total=None)
-            yield lambda what, count: bar.update(task, description=what, completed=count)
-        return
-    last = [time.monotonic()]
-
-    def log_line(what: str, count: int) -> None:
-        if time.monotonic() - last[0] >= LOG_EVERY_SECONDS:
-            last[0] = time.monotonic()
-            click.echo(f"huggingface: {count:,} items stored ({what})", err=True)
-
-    yield log_line
 
 
 @collect_group.command("huggingface")
@@ -133,20 +86,6 @@ def collect_huggingface_command(
     database = app.database
     ensure_schema(database)
     stop = threading.Event()
-    with stop_on_signals(stop), progress_display(app) as progress:
+    with stop_on_signals(stop), progress_display(app, "huggingface") as progress:
         result = collect_huggingface(database, app.settings, plan, stop=stop, progress=progress)
-    counters = result.counters
-    click.echo(
-        f"huggingface run {result.run_id}: {result.status}; {result.items:,} items stored, "
-        f"{result.skipped:,} malformed skipped; {counters.requests:,} requests, {counters.retries:,} retries, "
-        f"{counters.waits:.1f}s waiting, {counters.bytes / 1e6:.1f} MB"
-    )
-    if result.status != "failed" and not stop.is_set():
-        summary = run_attribution(database)
-        click.echo(f"attribution: {summary.attributed:,} of {summary.accounts:,} accounts attributed")
-    if result.status == "failed":
-        raise CliError(f"huggingface collection failed: {result.message}", EXIT_FAILED)
-    if result.resumable:
-        raise CliError(
-            f"stopped early ({result.status}): {result.message}; run again to resume", EXIT_RESUMABLE
-        )
+    conclude_collection(app, "huggingface", result, stop)

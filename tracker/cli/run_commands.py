@@ -2,57 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, AppContext, CliError, pass_app
 from tracker.cli.app import cli as root
+from tracker.cli.progress import progress_display, stop_on_signals
 from tracker.scheduler.jobs import JobOutcome, one_line
 from tracker.scheduler.lock import DaemonLockHeld
 from tracker.scheduler.run_once import run_once
-from tracker.sources.base import Progress
 
 PROGRESS_EVERY_SECONDS = 15.0
-
-
-@contextlib.contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Ctrl-C / SIGTERM: finish the request in flight, close the run `interrupted`, skip the rest.
-    A second Ctrl-C stops at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_signal(*_: object) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-
-    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
-    for number in previous:
-        signal.signal(number, on_signal)
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
-def _progress(app: AppContext) -> Progress:
-    last = [time.monotonic()]
-
-    def show(what: str, count: int) -> None:
-        if time.monotonic() - last[0] >= PROGRESS_EVERY_SECONDS:
-            last[0] = time.monotonic()
-            app.err_console.print(f"  ... {count:,} items ({what})")
-
-    return show
 
 
 @root.command("run")
@@ -83,13 +45,13 @@ def run(app: AppContext, out_dir: str | None) -> None:
         console.print(f"{outcome.job}: {outcome.status} ({outcome.run_ids}, {outcome.items:,} items){detail}")
 
     stop = threading.Event()
-    with _stop_on_signals(stop):
+    with stop_on_signals(stop), progress_display(app, "run") as progress:
         try:
             summary = run_once(
                 app.database,
                 app.settings,
                 stop=stop,
-                progress=_progress(app),
+                progress=progress,
                 on_step=on_step,
                 out_dir=Path(out_dir) if out_dir else None,
             )
