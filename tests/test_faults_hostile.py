@@ -234,3 +234,53 @@ def test_hostile_github_fields_are_skipped_or_bounded(database: Database) -> Non
     assert too_long == 0
     run_attribution(database)
     query_every_view(database)
+
+
+def test_github_link_to_another_host_is_refused_and_the_run_ends_clearly(
+    database: Database,
+    database_url: str,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    other = HTTPServer(host="127.0.0.1", port=0)
+    other.expect_request("/orgs/hostile/repos").respond_with_json([])
+    other.start()
+    owner = {"login": "hostile", "id": 77, "type": "Organization", "location": "Paris"}
+    repo = {
+        "id": 78,
+        "name": "r",
+        "full_name": "hostile/r",
+        "owner": {"login": "hostile", "id": 77, "type": "Organization"},
+        "stargazers_count": 1,
+        "forks_count": 0,
+        "open_issues_count": 0,
+        "fork": False,
+        "archived": False,
+    }
+    try:
+        httpserver.expect_request("/orgs/hostile").respond_with_json(owner)
+        httpserver.expect_request("/orgs/hostile/repos").respond_with_json(
+            [repo], headers={"Link": f'<{other.url_for("/orgs/hostile/repos")}?page=2>; rel="next"'}
+        )
+        httpserver.expect_request("/repos/hostile/r").respond_with_json({**repo, "subscribers_count": 1})
+        httpserver.expect_request("/repos/hostile/r/contributors").respond_with_json([])
+        monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
+        monkeypatch.setenv("TRACKER_TODAY", TODAY)
+        code = main(["--database-url", database_url, "collect", "github", "--org", "hostile", "--no-search"])
+        err = capsys.readouterr().err
+        assert len(other.log) == 0, "followed a Link to another host"
+        unanswered = [request.path for request, response in httpserver.log if response.status_code >= 500]
+    finally:
+        other.clear()
+        other.stop()
+    assert not unanswered, unanswered
+    assert "Traceback" not in err
+    assert "refused to follow a link" in err, err
+    with database.engine.connect() as connection:
+        errors, message = connection.execute(
+            text("SELECT errors, message FROM collection_runs WHERE collector = 'github'")
+        ).one()
+    # the owner's listing is refused and counted as a failed item; the run goes on and says so
+    assert code in (0, 1) and errors >= 1 and "failed" in message, (code, errors, message)
+    query_every_view(database)
