@@ -45,7 +45,8 @@ def _int(value: Any) -> int | None:
 
 
 def _text(value: Any, limit: int) -> str | None:
-    return str(value)[:limit] if value not in (None, "") else None
+    """A string field, cut to `limit`; anything but a string (a list, an object) is unknown, not its repr."""
+    return value[:limit] if isinstance(value, str) and value else None
 
 
 def account_identity(obj: Any) -> dict[str, Any]:
