@@ -174,26 +174,33 @@ def test_hostile_hub_items_are_skipped_one_by_one_and_an_off_host_link_is_refuse
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "status", "reason"),
     [
         pytest.param(
-            b'[{"_id":"utf001","id":"bad/utf\xff\xfe8","createdAt":"2024-06-01T00:00:00.000Z"}]', id="utf8"
+            b'[{"_id":"utf001","id":"bad/utf\xff\xfe8","createdAt":"2024-06-01T00:00:00.000Z"}]',
+            "failed",
+            "unparseable",
+            id="utf8",
         ),
-        pytest.param(("[" * 100_000 + "]" * 100_000).encode(), id="deep-json"),
-        pytest.param(b'{"error": "not a list"}', id="object"),
-        pytest.param(b"[" + b'"' + b"y" * 3_000_000 + b'"]', id="huge-string"),
+        pytest.param(("[" * 100_000 + "]" * 100_000).encode(), "failed", "unparseable", id="deep-json"),
+        pytest.param(b'{"error": "not a list"}', "failed", "expected a JSON array", id="object"),
+        pytest.param(b"[" + b'"' + b"y" * 3_000_000 + b'"]', "ok", None, id="huge-string"),
     ],
 )
 def test_an_undecodable_hub_page_fails_the_run_clearly(
-    database: Database, hostile_hub: HTTPServer, body: bytes
+    database: Database, hostile_hub: HTTPServer, body: bytes, status: str, reason: str | None
 ) -> None:
     hostile_hub.expect_request("/api/models").respond_with_data(body, content_type="application/json")
     result = collect_huggingface(database, load_settings(), PLAN)
-    assert result.status in ("failed", "ok"), result
-    if result.status == "failed":
-        assert result.message and "\n" not in result.message
+    assert result.status == status, result
+    if reason:
+        assert reason in result.message and "\n" not in result.message, result.message
+    else:
+        assert result.skipped == 1
     with database.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM hf_models")).scalar() == 0
+        stored = connection.execute(text("SELECT status, message FROM collection_runs")).one()
+    assert tuple(stored) == (result.status, result.message)
     query_every_view(database)
 
 
@@ -218,8 +225,11 @@ def test_hostile_github_fields_are_skipped_or_bounded(database: Database) -> Non
             orgs=("hostile", "HOSTILE"), searches=(), per_page=2, backoff_base=0.001, backoff_max=0.01
         )
         result = collect_github(database, settings, plan, sleep=clock.sleep, clock=clock)
-    assert result.status in ("ok", "failed"), result
+    assert result.status == "ok" and result.skipped >= 5, result
     with database.engine.connect() as connection:
+        owner = connection.execute(
+            text("SELECT name, company, followers, length(location) FROM gh_accounts WHERE login = 'hostile'")
+        ).one()
         repos = dict(connection.execute(text("SELECT full_name, stars FROM gh_repos")).all())
         negative = connection.execute(
             text(
@@ -232,6 +242,7 @@ def test_hostile_github_fields_are_skipped_or_bounded(database: Database) -> Non
     assert repos.get("hostile/good") == 10
     assert negative == 0, "negative counts stored"
     assert too_long == 0
+    assert tuple(owner) == (None, None, None, 10_000)  # wrong types unknown (never their repr), text bounded
     run_attribution(database)
     query_every_view(database)
 
