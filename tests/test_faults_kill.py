@@ -11,8 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import shutil
 import signal
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,6 +73,10 @@ def kill_hub_models() -> list[dict[str, Any]]:
     ]
     return models
 
+
+KILL_DATASETS = [
+    hub_dataset(f"kill-a/ds-{i}", created=f"2024-04-{i + 1:02d}T00:00:00.000Z") for i in range(7)
+]
 
 COMPARED = {
     "hf_models": "SELECT hub_id, repo_id, author, author_key, created_at, created_at_unknown, last_modified, "
@@ -180,3 +188,60 @@ def test_twenty_kills_in_a_row_then_the_same_database_as_an_uninterrupted_run(
         actual = table_rows(database)
     for name in COMPARED:
         assert actual[name] == expected[name], f"{name} differs from the uninterrupted run"
+
+
+def kill_at(nth: int | None, process: list[subprocess.Popen[str]]) -> Any:
+    """A fake-Hub request hook that SIGKILLs `process[0]` at its `nth` request (never serves a fault)."""
+    counted = [0]
+
+    def on_request(_path: str, _query: list[tuple[str, str]]) -> bool:
+        counted[0] += 1
+        if nth is not None and counted[0] == nth and process:
+            process[0].send_signal(signal.SIGKILL)
+        return False
+
+    return on_request
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the back ends' part is covered above; this is the CLI's
+def test_the_real_command_killed_mid_crawl_resumes_to_the_same_rows(
+    database: Database, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The same through the `tracker` entry point: SIGKILLed mid-crawl, then run to the end."""
+    args = ["collect", "huggingface", "--since", "2024-01-01", "--org", "kill-a", "--org", "kill-b"]
+    args += ["--top", "12", "--page-size", "3", "--no-registry"]
+    script = shutil.which("tracker")
+    command = [script] if script else [sys.executable, "-c", "from tracker.cli import run; run()"]
+    with FakeHub(models=kill_hub_models(), datasets=KILL_DATASETS, page_size=3) as hub:
+        hub.record_requests = False
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        monkeypatch.setenv("TRACKER_TODAY", TODAY)
+        database.dispose()
+        status, _ = run_child(database_url, hub, None, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        expected = table_rows(database)
+        wipe(database)
+        database.dispose()
+
+        env = {**os.environ, "TRACKER_DATABASE_URL": database_url}
+        for kill_after in (14, None):
+            process: list[subprocess.Popen[str]] = []
+            hub.faults.clear()
+            hub.inject("500", when=kill_at(kill_after, process))
+            process.append(
+                subprocess.Popen(
+                    [*command, *args],
+                    env=env,
+                    cwd=tmp_path,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
+            out, err = process[0].communicate(timeout=120)
+            if kill_after is None:
+                assert process[0].returncode == 0, err
+                assert "ok;" in out
+            else:
+                assert process[0].returncode == -signal.SIGKILL, (out, err)
+    assert table_rows(database) == expected
