@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 import tracker.db.engine as engine_module
 from tests.fakes.hub import FakeHub, hub_model
+from tests.fakes.tcp_proxy import TcpProxy
 from tests.test_faults_kill import table_rows, wipe
 from tracker.cli import main
 from tracker.db.engine import Database
@@ -191,6 +192,40 @@ def test_sqlite_locked_beyond_the_busy_timeout_mid_run(
     assert len(lines) == 1 and "Traceback" not in err and "[SQL" not in err, err
     assert lines[0].startswith("error: database:") and "locked" in lines[0]
     stored_matches_checkpoint(database)
+
+    hub.faults.clear()
+    assert main(["--database-url", database_url, *ARGS]) == 0
+    assert table_rows(database) == expected
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_postgresql_behind_a_proxy_that_is_cut_mid_run(
+    backend: str,
+    database: Database,
+    database_url: str,
+    hub: FakeHub,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The server vanishes for good (connections cut, new ones refused): the run cannot even record its
+    failure, so it stays `running` with its last committed checkpoint, and the next run resumes from it."""
+    expected = expected_rows(database, database_url)
+    capsys.readouterr()
+    direct = make_url(database_url)
+    with TcpProxy(direct.host or "127.0.0.1", direct.port or 5432) as proxy:
+        proxied = direct.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        database.dispose()
+        on_request(hub, 9, proxy.cut)
+        code = main(["--database-url", proxied, *ARGS])
+    err = capsys.readouterr().err
+    assert proxy.connections > 0
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.startswith("error")]
+    assert len(lines) == 1 and "Traceback" not in err and "[SQL" not in err, err
+    assert lines[0].startswith("error: database:"), err
+    stored_matches_checkpoint(database)
+    with database.engine.connect() as connection:
+        statuses = connection.execute(text("SELECT status FROM collection_runs ORDER BY id")).scalars().all()
+    assert statuses[-1] == "running"
 
     hub.faults.clear()
     assert main(["--database-url", database_url, *ARGS]) == 0
