@@ -72,8 +72,8 @@ def on_request(hub: FakeHub, nth: int, action: Callable[[], None]) -> None:
 def stored_matches_checkpoint(database: Database) -> None:
     """The failed run's checkpoint points at page k exactly when the first k pages' models are stored."""
     with database.engine.connect() as connection:
-        status, message, checkpoint = connection.execute(
-            text("SELECT status, message, checkpoint FROM collection_runs ORDER BY id DESC LIMIT 1")
+        status, message, checkpoint, items = connection.execute(
+            text("SELECT status, message, checkpoint, items FROM collection_runs ORDER BY id DESC LIMIT 1")
         ).one()
         stored = set(connection.execute(text("SELECT repo_id FROM hf_models")).scalars())
         snapshots = connection.execute(text("SELECT count(*) FROM hf_model_snapshots")).scalar()
@@ -91,6 +91,7 @@ def stored_matches_checkpoint(database: Database) -> None:
     order = sorted(models(), key=lambda m: (m["createdAt"], [-ord(c) for c in m["_id"]]), reverse=True)
     assert stored == {m["id"] for m in order[:offset]}
     assert snapshots == len(stored)
+    assert items == len(stored), "the run row claims items that were rolled back"
 
 
 @pytest.fixture

@@ -175,6 +175,7 @@ class _Crawl:
         self._pending = 0
         self._opened = 0.0
         self.skipped = 0
+        self._committed = (0, 0)  # items and skipped as of the last commit
         self.page_size = max(1, min(plan.page_size, MAX_PAGE_SIZE))
 
     def _parse(self, kind: str, data: Any, url: str) -> list[RepoRow]:
@@ -274,6 +275,7 @@ class _Crawl:
         if self._transaction is not None:
             transaction, self._transaction, self._session, self._pending = self._transaction, None, None, 0
             transaction.__exit__(None, None, None)
+        self._committed = (self.items, self.skipped)
 
     def rollback(self) -> None:
         """Drop uncommitted pages; the last committed checkpoint still describes what is stored."""
@@ -281,6 +283,7 @@ class _Crawl:
             transaction, self._transaction, self._session, self._pending = self._transaction, None, None, 0
             error = RuntimeError("rolled back")
             transaction.__exit__(RuntimeError, error, None)
+        self.items, self.skipped = self._committed  # the run row must not claim rolled-back pages
 
     def _save_page(self, task: Task, rows: list[RepoRow], next_url: str | None, finished: bool) -> None:
         state = self.state
