@@ -22,8 +22,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import tracker.db.engine as engine_module
+from tests.fakes.github import FakeGitHub, add_example_data
 from tests.fakes.hub import FakeHub, hub_model
 from tests.fakes.tcp_proxy import TcpProxy
+from tests.github_helpers import dump
 from tests.test_faults_kill import table_rows, wipe
 from tracker.cli import main
 from tracker.db.engine import Database
@@ -231,3 +233,66 @@ def test_postgresql_behind_a_proxy_that_is_cut_mid_run(
     hub.faults.clear()
     assert main(["--database-url", database_url, *ARGS]) == 0
     assert table_rows(database) == expected
+
+
+def github_rows(database: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every GitHub row; `tracked_because` left out (a later run sees the orgs that attribution linked)."""
+    rows = dump(database)
+    rows["gh_repos"] = sorted((row[:13] + row[14:] for row in rows["gh_repos"]), key=repr)
+    return rows
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.parametrize("nth", [6, 15])
+def test_github_collection_when_the_database_vanishes(
+    backend: str,
+    database: Database,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    nth: int,
+) -> None:
+    """The GitHub collector holds no transaction across requests, so the proxy is cut for good at the nth
+    request: its next write fails with one line, and a run against the server again completes."""
+    args = [
+        "collect",
+        "github",
+        "--org",
+        "qwen-lab",
+        "--org",
+        "mistral-like",
+        "--no-search",
+        "--contributors",
+        "3",
+    ]
+    with FakeGitHub(tokens={"t1": 5000}) as github:
+        add_example_data(github)
+        monkeypatch.setenv("GITHUB_API_URL", github.url)
+        monkeypatch.setenv("GITHUB_TOKEN", "t1")
+        monkeypatch.setenv("TRACKER_TODAY", "2026-03-02")
+        assert main(["--database-url", database_url, *args]) == 0
+        expected = github_rows(database)
+        wipe(database)
+        capsys.readouterr()
+
+        direct = make_url(database_url)
+        take_fault = github._take_fault
+        with TcpProxy(direct.host or "127.0.0.1", direct.port or 5432) as proxy:
+            seen = [0]
+
+            def hooked(path: str) -> str | None:
+                seen[0] += 1
+                if seen[0] == nth:
+                    proxy.cut()
+                return take_fault(path)
+
+            github._take_fault = hooked  # type: ignore[method-assign]
+            proxied = direct.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+            code = main(["--database-url", proxied, *args])
+        err = capsys.readouterr().err
+        lines = [line for line in err.splitlines() if line.startswith("error")]
+        assert code == 1 and len(lines) == 1 and "Traceback" not in err and "[SQL" not in err, err
+        assert lines[0].startswith("error: database:"), err
+        github._take_fault = take_fault  # type: ignore[method-assign]
+        assert main(["--database-url", database_url, *args]) == 0
+    assert github_rows(database) == expected
