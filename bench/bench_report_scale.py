@@ -45,7 +45,7 @@ LAST_DAY = dt.date(2025, 6, 30)
 TABLES = ("hf_models", "hf_model_parents", "hf_model_snapshots", "hf_daily_country_totals", "accounts")
 
 # Expressions over the generated integer i (1..N), the same on both back ends.
-DOWNLOADS = "CASE WHEN i % 100 < 55 THEN 0 WHEN i % 100 < 85 THEN i % 97 ELSE (i * 7919) % 5000000 + 100 END"
+DOWNLOADS = "CASE WHEN i % 100 < 55 THEN 0 WHEN i % 100 < 85 THEN i % 97 ELSE (CAST(i AS BIGINT) * 7919) % 5000000 + 100 END"
 LIKES = "CASE WHEN i % 5 = 0 THEN i % 50 ELSE 0 END"
 DERIVATIVE = "i % 10 < 3"
 

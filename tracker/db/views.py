@@ -368,6 +368,8 @@ SELECT lm.month AS month, a.country AS country,
 FROM (SELECT model_id, {{month:captured_on}} AS month, MAX(captured_on) AS captured_on
       FROM hf_model_snapshots
       WHERE captured_on < COALESCE((SELECT MIN(captured_on) FROM hf_daily_country_totals), '9999-12-31')
+        AND (SELECT MIN(captured_on) FROM hf_model_snapshots)
+            < COALESCE((SELECT MIN(captured_on) FROM hf_daily_country_totals), '9999-12-31')
       GROUP BY model_id, {{month:captured_on}}) lm
 JOIN hf_model_snapshots s ON s.model_id = lm.model_id AND s.captured_on = lm.captured_on
 JOIN hf_models m ON m.id = lm.model_id
