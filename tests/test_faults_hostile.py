@@ -295,3 +295,46 @@ def test_github_link_to_another_host_is_refused_and_the_run_ends_clearly(
     # the owner's listing is refused and counted as a failed item; the run goes on and says so
     assert code in (0, 1) and errors >= 1 and "failed" in message, (code, errors, message)
     query_every_view(database)
+
+
+def test_a_hub_listing_that_links_back_to_itself_is_abandoned(
+    database: Database, hostile_hub: HTTPServer
+) -> None:
+    def pages(request: Request) -> Response:
+        looping = f'<{hostile_hub.url_for("/api/models")}?cursor=again>; rel="next"'
+        name = "loop/second" if request.args.get("cursor") else "loop/first"
+        return Response(
+            page_json([item(name[-6:], name)]), content_type="application/json", headers={"Link": looping}
+        )
+
+    hostile_hub.expect_request("/api/models").respond_with_handler(pages)
+    result = collect_huggingface(database, load_settings(), PLAN)
+    assert result.status == "failed" and "already read" in result.message, result
+    assert len(hostile_hub.log) == 2  # the first page, then the looping one once
+    with database.engine.connect() as connection:
+        stored = set(connection.execute(text("SELECT repo_id FROM hf_models")).scalars())
+    assert stored == {"loop/first", "loop/second"}
+
+
+def test_a_github_listing_that_links_back_to_itself_is_abandoned(
+    database: Database,
+    database_url: str,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    owner = {"login": "loop", "id": 91, "type": "Organization"}
+    repo = {"id": 92, "name": "r", "full_name": "loop/r", "owner": owner, "stargazers_count": 1}
+    httpserver.expect_request("/orgs/loop").respond_with_json(owner)
+    httpserver.expect_request("/orgs/loop/repos").respond_with_json(
+        [repo], headers={"Link": f'<{httpserver.url_for("/orgs/loop/repos")}?page=2>; rel="next"'}
+    )
+    httpserver.expect_request("/repos/loop/r").respond_with_json({**repo, "subscribers_count": 1})
+    httpserver.expect_request("/repos/loop/r/contributors").respond_with_json([])
+    monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
+    monkeypatch.setenv("TRACKER_TODAY", TODAY)
+    code = main(["--database-url", database_url, "collect", "github", "--org", "loop", "--no-search"])
+    err = capsys.readouterr().err
+    listed = [request for request, _ in httpserver.log if request.path == "/orgs/loop/repos"]
+    assert len(listed) == 2 and code in (0, 1) and "Traceback" not in err
+    assert "already read" in err, err

@@ -24,6 +24,7 @@ from tracker.http.errors import (
     HttpStatusError,
     Interrupted,
     OffHostLink,
+    PaginationLoop,
     RateLimitExceeded,
     RetriesExhausted,
 )
@@ -295,13 +296,20 @@ class HttpClient:
     ) -> Iterator[Fetched]:
         """Every page of a Link-paginated listing, starting at `path` (or a stored next URL)."""
         fetched = self.get(path, params, conditional=conditional)
+        seen = {fetched.url}
         while True:
             if on_page:
                 on_page(fetched)
             yield fetched
             if not fetched.next_url:
                 return
+            if fetched.next_url in seen:
+                raise PaginationLoop(
+                    f"the next-page link of {shorten(fetched.url)} points back at a page already read",
+                    url=fetched.next_url,
+                )
             fetched = self.get(fetched.next_url, conditional=conditional)
+            seen.add(fetched.url)
 
     def close(self) -> None:
         self.session.close()

@@ -12,6 +12,10 @@ class HttpError(Exception):
         self.status = status
 
 
+class PaginationLoop(HttpError):
+    """A `rel="next"` link points back at a page of the same listing already read (it would never end)."""
+
+
 class HttpStatusError(HttpError):
     """The server answered a status the caller must handle (404, 451, 401, a non-rate-limit 403, ...)."""
 

@@ -33,6 +33,7 @@ from tracker.config import Settings
 from tracker.db.engine import Database
 from tracker.db.models import Account
 from tracker.http import Fetched, HttpClient, HttpError, Interrupted, RateLimitExceeded
+from tracker.http.errors import PaginationLoop
 from tracker.sources.base import CollectResult, Progress
 from tracker.sources.huggingface.api import RetryOptions, first_page, make_client
 from tracker.sources.huggingface.parse import MalformedItem, RepoRow, parse_dataset, parse_model
@@ -236,6 +237,7 @@ class _Crawl:
                 author=task.author,
                 resume_url=resume_url,
             )
+            seen: set[str] = set()  # a next link back at a page already read would never end
             while ahead is not None:
                 fetched = ahead.result()
                 if self.client.stop.is_set():  # not stored: the checkpoint still points at this page
@@ -247,6 +249,13 @@ class _Crawl:
                     finished = finished or self._reached_floor(rows)
                 elif task.key == "top":
                     finished = finished or self.state.task_items + len(rows) >= self.plan.top
+                seen.add(fetched.url)
+                if not finished and fetched.next_url in seen:
+                    self._save_page(task, rows, None, False)  # kept; the listing restarts next time
+                    raise PaginationLoop(
+                        f"{task.label}: the next-page link points back at a page already read; listing abandoned",
+                        url=fetched.next_url,
+                    )
                 # the next page downloads while this one is stored
                 ahead = None if finished else pool.submit(self.client.get, fetched.next_url)
                 self._save_page(task, rows, None if finished else fetched.next_url, finished)
