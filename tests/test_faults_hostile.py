@@ -338,3 +338,24 @@ def test_a_github_listing_that_links_back_to_itself_is_abandoned(
     listed = [request for request, _ in httpserver.log if request.path == "/orgs/loop/repos"]
     assert len(listed) == 2 and code in (0, 1) and "Traceback" not in err
     assert "already read" in err, err
+
+
+def test_a_redirect_to_another_host_is_refused_before_it_is_followed(
+    database: Database, hostile_hub: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = HTTPServer(host="127.0.0.1", port=0)
+    other.expect_request("/api/models").respond_with_json([item("evil02", "evil/redirected")])
+    other.start()
+    monkeypatch.setenv("HF_TOKEN", "hf_RedirectSecret000")
+    try:
+        hostile_hub.expect_request("/api/models").respond_with_data(
+            "", status=302, headers={"Location": other.url_for("/api/models")}
+        )
+        result = collect_huggingface(database, load_settings(), PLAN)
+        assert len(other.log) == 0, "followed a redirect to another host"
+    finally:
+        other.clear()
+        other.stop()
+    assert result.status == "failed" and "refused" in result.message, result
+    with database.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM hf_models")).scalar() == 0

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
@@ -134,6 +134,11 @@ class HttpClient:
                 f"refused to follow a link to {target.scheme}://{target.netloc}: not the configured API host"
             )
 
+    def _refuse_off_host_redirect(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        # requests calls this for every hop, before it follows a redirect
+        if response.is_redirect:
+            self._check_host(urljoin(response.url, response.headers["Location"]))
+
     # --- sleeping -----------------------------------------------------------------------------------------
 
     def _sleep(self, seconds: float) -> None:
@@ -186,7 +191,13 @@ class HttpClient:
             elif stored and stored.last_modified:
                 headers["If-Modified-Since"] = stored.last_modified
             try:
-                response = self.session.get(url, headers=headers, timeout=self.timeout, allow_redirects=True)
+                response = self.session.get(
+                    url,
+                    headers=headers,
+                    timeout=self.timeout,
+                    allow_redirects=True,
+                    hooks={"response": self._refuse_off_host_redirect},
+                )
                 content = response.content  # read fully here: a dropped connection surfaces now
             except (
                 requests.ConnectionError,
