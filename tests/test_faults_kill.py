@@ -27,6 +27,7 @@ from tracker.config import load_settings
 from tracker.db.engine import Database
 from tracker.db.models import Base
 from tracker.sources.huggingface import HfPlan, RetryOptions, collect_huggingface
+from tracker.sources.huggingface import collect as hf_collect
 
 SEED = 20261128
 KILLS = 20
@@ -131,6 +132,9 @@ def run_child(url: str, hub: FakeHub, kill_after: int | None, delay: float) -> t
     if pid == 0:  # the child: collect, then leave without running any of pytest's teardown
         code = 1
         try:
+            # commits every few pages only, never by the clock: how far each restart gets does not depend
+            # on the machine's load, so the 20 kills always land before the crawl ends
+            hf_collect.COMMIT_EVERY_SECONDS = 3600.0
             database = Database(url)
             result = collect_huggingface(database, load_settings(), PLAN)
             code = 0 if result.status == "ok" else 4
