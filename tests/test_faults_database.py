@@ -29,6 +29,7 @@ from tests.github_helpers import dump
 from tests.test_faults_kill import table_rows, wipe
 from tracker.cli import main
 from tracker.db.engine import Database
+from tracker.sources.huggingface import collect as hf_collect
 
 MODELS = 60
 PAGE = 3
@@ -102,6 +103,8 @@ def hub(monkeypatch: pytest.MonkeyPatch) -> FakeHub:
         server.record_requests = False
         monkeypatch.setenv("HF_ENDPOINT", server.url)
         monkeypatch.setenv("TRACKER_TODAY", "2025-03-01")
+        # commits every few pages only, never by the clock: the fault lands inside an open transaction
+        monkeypatch.setattr(hf_collect, "COMMIT_EVERY_SECONDS", 3600.0)
         yield server
 
 
