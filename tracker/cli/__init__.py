@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="tracker", standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
+    except click.UsageError as error:  # one line, like every other error; the hint names the command
+        command = error.ctx.command_path if error.ctx is not None else "tracker"
+        click.echo(f"error: {error.format_message()} (see '{command} --help')", err=True)
+        return error.exit_code
     except click.ClickException as error:
         error.show()
         return error.exit_code
