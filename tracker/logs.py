@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import time
+from typing import Any
 
 from tracker.config import scrub
 
@@ -36,10 +37,22 @@ class _JsonFormatter(logging.Formatter):
         return json.dumps(event, ensure_ascii=False)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to `sys.stderr` as it is at each event (tests and embedding code swap it between calls)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(verbose: int = 0, json_lines: bool = False, secrets: tuple[str, ...] = ()) -> None:
     """Send tracker's log events to stderr; `verbose` 0 = warnings, 1 = info, 2 = debug."""
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.addFilter(_ScrubSecrets(secrets))
     if json_lines:
         handler.setFormatter(_JsonFormatter())
