@@ -135,3 +135,21 @@ def test_bad_input_in_process(
     captured = capsys.readouterr()
     assert_one_clear_line(result, captured.err, code, *words)
     assert PASSWORD not in captured.err + captured.out
+
+
+def test_log_lines_follow_the_current_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    """In-process callers (tests, embedding code) swap sys.stderr between calls: logging writes to the
+    current one instead of failing on a closed stream."""
+    import contextlib
+    import io
+    import logging
+
+    from tracker.logs import configure_logging
+
+    first = io.StringIO()
+    with contextlib.redirect_stderr(first):
+        configure_logging(0)
+    first.close()  # the stream at configuration time is gone
+    logging.getLogger("tracker.test").warning("after the swap")
+    err = capsys.readouterr().err
+    assert "after the swap" in err and "Logging error" not in err
