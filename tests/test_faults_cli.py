@@ -7,6 +7,9 @@ A representative set runs the real `tracker` entry point in subprocesses (a few 
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import shutil
 import subprocess
@@ -17,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tracker.cli import main
+from tracker.logs import configure_logging
 
 PASSWORD = "s3cret-pw-42"
 
@@ -140,12 +144,6 @@ def test_bad_input_in_process(
 def test_log_lines_follow_the_current_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     """In-process callers (tests, embedding code) swap sys.stderr between calls: logging writes to the
     current one instead of failing on a closed stream."""
-    import contextlib
-    import io
-    import logging
-
-    from tracker.logs import configure_logging
-
     first = io.StringIO()
     with contextlib.redirect_stderr(first):
         configure_logging(0)
