@@ -4,12 +4,15 @@ output, logs (-vv, --log-json), stored rows or report files, through successes, 
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_httpserver import HTTPServer
 from sqlalchemy.engine import make_url
+from werkzeug import Request, Response
 
 from tests.fakes.github import FakeGitHub, add_example_data
 from tests.fakes.hub import FakeHub, sample_datasets, sample_models
@@ -138,3 +141,28 @@ def test_no_secret_in_output_logs_rows_or_reports(
     assert not leaked(logs), "a secret in the log"
     assert not leaked(rows), "a secret in the database"
     assert not leaked(reports), "a secret in a report file"
+
+
+def test_a_server_that_echoes_the_token_back_does_not_get_it_stored_or_shown(
+    database: Database,
+    database_url: str,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    def echo(request: Request) -> Response:
+        said = request.headers.get("Authorization", "")
+        body = json.dumps({"error": f"Invalid credentials in Authorization header: {said}"})
+        return Response(body, status=401, content_type="application/json", headers={"X-Error-Message": said})
+
+    httpserver.expect_request("/api/models").respond_with_handler(echo)
+    monkeypatch.setenv("HF_ENDPOINT", httpserver.url_for("").rstrip("/"))
+    monkeypatch.setenv("HF_TOKEN", HF_TOKEN)
+    monkeypatch.setenv("TRACKER_TODAY", "2026-03-02")
+    code = main(["--database-url", database_url, "-vv", "collect", "huggingface", "--top", "3", "--no-new"])
+    result = capsys.readouterr()
+    assert code == 1
+    assert any(HF_TOKEN in str(request.headers) for request, _ in httpserver.log)  # it was echoed
+    assert not leaked(result.out + result.err), result.err
+    assert not leaked(every_stored_text(database))

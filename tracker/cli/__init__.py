@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"error: {error.format_message()} (see '{command} --help')", err=True)
         return error.exit_code
     except click.ClickException as error:
+        error.message = scrub(error.message, _secrets())
         error.show()
         return error.exit_code
     except click.exceptions.Abort:

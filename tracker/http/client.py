@@ -250,7 +250,10 @@ class HttpClient:
                 return Fetched(url, response.status_code, None, response.headers, self._next_url(response))
             if response.status_code >= 400:
                 raise HttpStatusError(
-                    response.status_code, url, _error_message(response), response.headers.get("X-Error-Code")
+                    response.status_code,
+                    url,
+                    _without_credentials(_error_message(response), headers),
+                    response.headers.get("X-Error-Code"),
                 )
             try:
                 data = decode_json(content)
@@ -329,6 +332,16 @@ class HttpClient:
 def shorten(url: str, limit: int = 120) -> str:
     """`url` for messages: long query strings (repeated `expand=`, cursors) cut to keep lines readable."""
     return url if len(url) <= limit else url[: limit - 3] + "..."
+
+
+def _without_credentials(message: str, sent: Mapping[str, str]) -> str:
+    """`message` without the credentials we sent (a server may echo the Authorization header back)."""
+    for name, value in sent.items():
+        if name.lower() in ("authorization", "proxy-authorization") and value:
+            for secret in sorted({value, value.split(" ", 1)[-1]}, key=len, reverse=True):
+                if len(secret) >= 4:
+                    message = message.replace(secret, "***")
+    return message
 
 
 def _error_message(response: requests.Response) -> str:
