@@ -143,3 +143,16 @@ def test_shipped_reference_figures_name_their_sources() -> None:
     signals = {spec.key for spec in SIGNALS}
     for row in rows:
         assert row["source"] and row["source_url"].startswith("http") and row["signal"] in signals
+
+
+def test_report_files_are_readable_by_others_as_the_umask_allows(tmp_path: Path) -> None:
+    import os
+
+    from tracker.reports.write import _write_atomically
+
+    previous = os.umask(0o022)
+    try:
+        _write_atomically(tmp_path / "report.md", "# r\n")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "report.md").stat().st_mode & 0o777 == 0o644

@@ -35,12 +35,19 @@ class ReportResult:
     verdict: str  # the overall verdict
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def _write_atomically(path: Path, content: str) -> None:
     """Replace `path` in one step, so readers never see half a report."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(content)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; reports are for readers
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
