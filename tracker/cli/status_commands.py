@@ -40,8 +40,9 @@ def status(app: AppContext, check: bool) -> None:
     console.print(counts)
 
     runs = Table(title="last run per collector", show_edge=False)
-    for column in ("collector", "status", "started", "finished", "items", "requests", "message"):
-        runs.add_column(column)
+    for column in ("collector", "status", "started", "finished", "items", "requests"):
+        runs.add_column(column, no_wrap=True)
+    runs.add_column("message", overflow="ellipsis", no_wrap=True, max_width=60)
     for collector, run in sorted(info.last_runs.items()):
         runs.add_row(
             collector,
