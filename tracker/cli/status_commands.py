@@ -41,8 +41,8 @@ def status(app: AppContext, check: bool) -> None:
 
     runs = Table(title="last run per collector", show_edge=False)
     for column in ("collector", "status", "started", "finished", "items", "requests"):
-        runs.add_column(column, no_wrap=True)
-    runs.add_column("message", overflow="ellipsis", no_wrap=True, max_width=60)
+        runs.add_column(column, no_wrap=True, min_width=len(column))
+    runs.add_column("message", overflow="ellipsis", no_wrap=True, max_width=36)
     for collector, run in sorted(info.last_runs.items()):
         runs.add_row(
             collector,
