@@ -245,3 +245,15 @@ def test_a_host_that_answers_with_errors_is_not_unreachable(httpserver: HTTPServ
     with pytest.raises(RetriesExhausted) as error:
         client.get("/x")
     assert not isinstance(error.value, ApiUnreachable)
+
+
+def test_a_body_larger_than_the_limit_is_refused(httpserver: HTTPServer) -> None:
+    from tracker.http import ResponseTooLarge
+
+    httpserver.expect_request("/big").respond_with_data(
+        "[" + "1," * 5000 + "1]", content_type="application/json"
+    )
+    client, _ = make_client(httpserver.url_for(""), max_body_bytes=1000)
+    with pytest.raises(ResponseTooLarge, match="more than"):
+        client.get("/big")
+    assert client.counters.retries == 0

@@ -8,6 +8,7 @@ from tracker.http.errors import (
     Interrupted,
     OffHostLink,
     RateLimitExceeded,
+    ResponseTooLarge,
     RetriesExhausted,
 )
 from tracker.http.ratelimit import HubRateLimitPolicy, RateLimitPolicy, parse_retry_after
@@ -24,6 +25,7 @@ __all__ = [
     "RateLimitExceeded",
     "RateLimitPolicy",
     "RequestCounters",
+    "ResponseTooLarge",
     "RetriesExhausted",
     "StoredResponse",
     "ValidatorStore",

@@ -26,6 +26,7 @@ from tracker.http.errors import (
     OffHostLink,
     PaginationLoop,
     RateLimitExceeded,
+    ResponseTooLarge,
     RetriesExhausted,
 )
 from tracker.http.json_body import decode_json
@@ -98,6 +99,7 @@ class HttpClient:
         validators: ValidatorStore | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
+        max_body_bytes: int = 256 * 1024 * 1024,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._base = urlsplit(self.base_url)
@@ -110,6 +112,7 @@ class HttpClient:
         self.stop = stop or threading.Event()
         self.validators = validators
         self.counters = RequestCounters()
+        self.max_body_bytes = max_body_bytes
         self._wait = sleep  # tests inject a recorder; by default waits are interruptible by `stop`
         self.session = session or requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, **(headers or {})})
@@ -197,8 +200,9 @@ class HttpClient:
                     timeout=self.timeout,
                     allow_redirects=True,
                     hooks={"response": self._refuse_off_host_redirect},
+                    stream=True,
                 )
-                content = response.content  # read fully here: a dropped connection surfaces now
+                content = self._read_body(response, url)  # read fully here: a dropped connection surfaces now
             except (
                 requests.ConnectionError,
                 requests.Timeout,
@@ -276,6 +280,30 @@ class HttpClient:
                     ),
                 )
             return Fetched(url, response.status_code, data, response.headers, next_url)
+
+    def _read_body(self, response: requests.Response, url: str) -> bytes:
+        """The whole body, refusing one larger than `max_body_bytes` (a hostile or broken server)."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            response.close()
+            raise ResponseTooLarge(
+                f"{shorten(url)} announced {int(declared):,} bytes, more than the "
+                f"{self.max_body_bytes:,} allowed",
+                url=url,
+            )
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(1 << 20):
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                response.close()
+                raise ResponseTooLarge(
+                    f"{shorten(url)} sent more than {self.max_body_bytes:,} bytes", url=url
+                )
+            chunks.append(chunk)
+        # Hand the bytes back to requests, so .json()/.text work as after a non-streamed request.
+        response._content = b"".join(chunks)
+        return response._content
 
     def _retry_or_raise(self, failures: int, url: str, reason: str, *, unreachable: bool = False) -> int:
         failures += 1

@@ -46,6 +46,10 @@ class RateLimitExceeded(HttpError):
         self.resource = resource
 
 
+class ResponseTooLarge(HttpError):
+    """A response body exceeded the client's size limit: refused, not retried."""
+
+
 class OffHostLink(HttpError):
     """A pagination link points at another host than the configured API: refused, never followed."""
 
