@@ -157,8 +157,16 @@ def store_repos(session: Session, kind: str, rows: Sequence[RepoRow], run_date: 
     """Upsert one page of models or datasets (distinct `_id`s), their snapshots, names and edges."""
     if not rows:
         return 0
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         return _store_postgresql(session, kind, rows, run_date)
+    if dialect == "sqlite":
+        return _store_sqlite(session, kind, rows, run_date)
+    return _store_generic(session, kind, rows, run_date)
+
+
+def _store_generic(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
+    """The reference implementation through SQLAlchemy (the back-end paths below must match its effects)."""
     model = kind == "models"
     item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
     entity = "hf_model" if model else "hf_dataset"
@@ -420,4 +428,149 @@ def _copy_page(session: Session, kind: str, rows: Sequence[RepoRow], run_date: d
                         copy.write_row(
                             (ids[row.hub_id], parent.repo_id, parent.relation, parent.position, parent.source)
                         )
+    return len(rows)
+
+
+# --- SQLite: constant statement texts, ids as one JSON array, values converted once ------------------------
+#
+# The same effects as the generic path, with statements whose text never changes (sqlite3 keeps them
+# prepared): ids go in as one JSON array (`IN (SELECT value FROM json_each(?))`) instead of 1000 parameters,
+# and values are converted to what SQLAlchemy's SQLite types store (timestamps as `YYYY-MM-DD HH:MM:SS.ffffff`,
+# dates as ISO text, flags as 0/1, JSON text) without its per-value processors.
+
+_IDS = "(SELECT value FROM json_each(?))"
+
+
+def _sqlite_time(value: dt.datetime | None) -> str | None:
+    naive = _naive(value, None)
+    return None if naive is None else naive.isoformat(" ", "microseconds")
+
+
+def _sqlite_flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _sqlite_values(row: RepoRow, day: str, model: bool) -> tuple[Any, ...]:
+    """A row in `_page_values` order, as SQLAlchemy's SQLite types store it."""
+    values = (
+        row.hub_id,
+        row.repo_id,
+        row.author,
+        row.author.lower() if row.author else None,
+        _sqlite_time(row.created_at),
+        int(row.created_at_unknown),
+        _sqlite_time(row.last_modified),
+        row.license,
+        row.gated,
+        _sqlite_flag(row.private),
+        _sqlite_flag(row.disabled),
+        json.dumps(row.tags),
+        row.downloads_30d,
+        row.downloads_all_time,
+        row.likes,
+        row.trending_score,
+        day,
+        day,
+        day,
+    )
+    return (*values, row.pipeline_tag, row.library_name) if model else values
+
+
+def _store_sqlite(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
+    model = kind == "models"
+    item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
+    table, snapshot_table = item.__tablename__, snapshot.__tablename__
+    entity = "hf_model" if model else "hf_dataset"
+    key = "model_id" if model else "dataset_id"
+    connection = session.connection()
+    day = run_date.isoformat()
+
+    known: dict[str, tuple[str, dt.date | None]] = {}
+    previous: dict[str, Previous] = {}
+    for hub_id, repo_id, metrics_on, downloads_30d, likes in connection.exec_driver_sql(
+        f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id IN {_IDS}",
+        (json.dumps([row.hub_id for row in rows]),),
+    ):
+        on = dt.date.fromisoformat(metrics_on[:10]) if metrics_on else None
+        known[hub_id] = (repo_id, on)
+        previous[hub_id] = Previous(downloads_30d, likes, on)
+    replayed = {hub_id for hub_id, (_, on) in known.items() if on is not None and on > run_date}
+    renamed = [
+        {"entity": entity, "entity_id": row.hub_id, "name": known[row.hub_id][0], "replaced_on": run_date}
+        for row in rows
+        if row.hub_id in known and row.hub_id not in replayed and known[row.hub_id][0] != row.repo_id
+    ]
+    _upsert(session, FormerName.__table__, renamed, ("entity", "entity_id", "name"), ())
+
+    current = [row for row in rows if row.hub_id not in replayed]
+    ids: dict[str, int] = {}
+    if current:
+        columns = ("hub_id", *_SHARED[:-2], "metrics_on", "first_seen_on", "last_seen_on") + (
+            _MODEL_ONLY if model else ()
+        )
+        updated = _SHARED + (_MODEL_ONLY if model else ())
+        connection.exec_driver_sql(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT (hub_id) DO UPDATE SET {', '.join(f'{name} = excluded.{name}' for name in updated)}",
+            [_sqlite_values(row, day, model) for row in current],
+        )
+        ids = dict(
+            connection.exec_driver_sql(
+                f"SELECT hub_id, id FROM {table} WHERE hub_id IN {_IDS}",
+                (json.dumps([row.hub_id for row in current]),),
+            ).all()
+        )
+    # retention: only new, active or changed repos get the day's row (tracker.sources.huggingface.retention)
+    kept = [
+        ids[row.hub_id]
+        for row in current
+        if keeps_snapshot(previous.get(row.hub_id), row.downloads_30d, row.likes, run_date)
+    ]
+    metrics = ", ".join(_METRICS)
+    if kept:  # the day's snapshot copied from the metrics just written inline
+        connection.exec_driver_sql(
+            f"INSERT INTO {snapshot_table} ({key}, captured_on, {metrics}) "
+            f"SELECT id, ?, {metrics} FROM {table} WHERE id IN {_IDS} "
+            f"ON CONFLICT ({key}, captured_on) DO UPDATE SET "
+            + ", ".join(f"{name} = excluded.{name}" for name in _METRICS),
+            (day, json.dumps(kept)),
+        )
+    if replayed:
+        replayed_ids = dict(
+            connection.exec_driver_sql(
+                f"SELECT hub_id, id FROM {table} WHERE hub_id IN {_IDS}", (json.dumps(sorted(replayed)),)
+            ).all()
+        )
+        _upsert(
+            session,
+            snapshot.__table__,
+            [
+                {
+                    key: replayed_ids[row.hub_id],
+                    "captured_on": run_date,
+                    **{m: getattr(row, m) for m in _METRICS},
+                }
+                for row in rows
+                if row.hub_id in replayed
+            ],
+            (key, "captured_on"),
+            _METRICS,
+        )
+    if model:
+        stale = [ids[row.hub_id] for row in current if row.hub_id in known]
+        if stale:  # only models seen before can have stale edges
+            connection.exec_driver_sql(
+                f"DELETE FROM hf_model_parents WHERE child_id IN {_IDS}", (json.dumps(stale),)
+            )
+        edges = [
+            (ids[row.hub_id], parent.repo_id, parent.relation, parent.position, parent.source)
+            for row in current
+            for parent in row.parents
+        ]
+        if edges:
+            connection.exec_driver_sql(
+                "INSERT INTO hf_model_parents (child_id, parent_repo_id, relation, position, source) "
+                "VALUES (?, ?, ?, ?, ?)",
+                edges,
+            )
     return len(rows)
