@@ -153,6 +153,29 @@ def _item_values(row: RepoRow, run_date: dt.date, model: bool) -> dict[str, Any]
     return values
 
 
+def _upsert_replayed_snapshots(
+    session: Session,
+    snapshot: Any,
+    key: str,
+    ids: dict[str, int],
+    rows: Sequence[RepoRow],
+    replayed: set[str],
+    run_date: dt.date,
+) -> None:
+    """Snapshots of a replayed (earlier) day, written as they were without touching newer inline metrics."""
+    _upsert(
+        session,
+        snapshot.__table__,
+        [
+            {key: ids[row.hub_id], "captured_on": run_date, **{m: getattr(row, m) for m in _METRICS}}
+            for row in rows
+            if row.hub_id in replayed
+        ],
+        (key, "captured_on"),
+        _METRICS,
+    )
+
+
 def store_repos(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
     """Upsert one page of models or datasets (distinct `_id`s), their snapshots, names and edges."""
     if not rows:
@@ -223,17 +246,7 @@ def _store_generic(session: Session, kind: str, rows: Sequence[RepoRow], run_dat
         ids = dict(
             session.execute(select(item.hub_id, item.id).where(item.hub_id.in_(sorted(replayed)))).all()
         )
-        _upsert(
-            session,
-            snapshot.__table__,
-            [
-                {key: ids[row.hub_id], "captured_on": run_date, **{m: getattr(row, m) for m in _METRICS}}
-                for row in rows
-                if row.hub_id in replayed
-            ],
-            (key, "captured_on"),
-            _METRICS,
-        )
+        _upsert_replayed_snapshots(session, snapshot, key, ids, rows, replayed, run_date)
     if model:
         # only models seen before can have stale edges; only models with parents need their ids
         stale = [row.hub_id for row in current if row.hub_id in known]
@@ -400,21 +413,7 @@ def _copy_page(session: Session, kind: str, rows: Sequence[RepoRow], run_date: d
             f"SELECT hub_id, id FROM {table} WHERE hub_id = ANY(%s)", (sorted(replayed),), prepare=False
         )
         replayed_ids = dict(cursor.fetchall())
-        _upsert(
-            session,
-            snapshot.__table__,
-            [
-                {
-                    key: replayed_ids[row.hub_id],
-                    "captured_on": run_date,
-                    **{m: getattr(row, m) for m in _METRICS},
-                }
-                for row in rows
-                if row.hub_id in replayed
-            ],
-            (key, "captured_on"),
-            _METRICS,
-        )
+        _upsert_replayed_snapshots(session, snapshot, key, replayed_ids, rows, replayed, run_date)
     if model:
         stale = [ids[row.hub_id] for row in current if row.hub_id in known]
         if stale:  # only models seen before can have stale edges
@@ -541,21 +540,7 @@ def _store_sqlite(session: Session, kind: str, rows: Sequence[RepoRow], run_date
                 f"SELECT hub_id, id FROM {table} WHERE hub_id IN {_IDS}", (json.dumps(sorted(replayed)),)
             ).all()
         )
-        _upsert(
-            session,
-            snapshot.__table__,
-            [
-                {
-                    key: replayed_ids[row.hub_id],
-                    "captured_on": run_date,
-                    **{m: getattr(row, m) for m in _METRICS},
-                }
-                for row in rows
-                if row.hub_id in replayed
-            ],
-            (key, "captured_on"),
-            _METRICS,
-        )
+        _upsert_replayed_snapshots(session, snapshot, key, replayed_ids, rows, replayed, run_date)
     if model:
         stale = [ids[row.hub_id] for row in current if row.hub_id in known]
         if stale:  # only models seen before can have stale edges
