@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Boolean, Date, Table, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -153,6 +153,41 @@ def _item_values(row: RepoRow, run_date: dt.date, model: bool) -> dict[str, Any]
     return values
 
 
+class _PageState(NamedTuple):
+    """What the database already held for a page's items, and what follows for this page."""
+
+    known: dict[str, tuple[str, dt.date | None]]  # hub_id -> (stored repo id, metrics_on)
+    previous: dict[str, Previous]  # inline metrics before this page, for snapshot retention
+    replayed: set[str]  # items whose metrics are newer than run_date (a replay of an earlier day)
+    current: list[RepoRow]  # the rows to upsert (all but the replayed ones)
+
+
+def _page_state(
+    session: Session,
+    entity: str,
+    rows: Sequence[RepoRow],
+    stored: Iterable[tuple[str, str, dt.date | None, int | None, int | None]],
+    run_date: dt.date,
+) -> _PageState:
+    """Sort a page against `stored` (hub_id, repo_id, metrics_on, downloads_30d, likes) and record renames.
+
+    A replay of an earlier day (TRACKER_TODAY in the past) adds that day's snapshots but leaves newer names and
+    inline metrics alone."""
+    known: dict[str, tuple[str, dt.date | None]] = {}
+    previous: dict[str, Previous] = {}
+    for hub_id, repo_id, metrics_on, downloads_30d, likes in stored:
+        known[hub_id] = (repo_id, metrics_on)
+        previous[hub_id] = Previous(downloads_30d, likes, metrics_on)
+    replayed = {hub_id for hub_id, (_, on) in known.items() if on is not None and on > run_date}
+    renamed = [
+        {"entity": entity, "entity_id": row.hub_id, "name": known[row.hub_id][0], "replaced_on": run_date}
+        for row in rows
+        if row.hub_id in known and row.hub_id not in replayed and known[row.hub_id][0] != row.repo_id
+    ]
+    _upsert(session, FormerName.__table__, renamed, ("entity", "entity_id", "name"), ())
+    return _PageState(known, previous, replayed, [row for row in rows if row.hub_id not in replayed])
+
+
 def _upsert_replayed_snapshots(
     session: Session,
     snapshot: Any,
@@ -195,27 +230,14 @@ def _store_generic(session: Session, kind: str, rows: Sequence[RepoRow], run_dat
     entity = "hf_model" if model else "hf_dataset"
     hub_ids = [row.hub_id for row in rows]
 
-    known: dict[str, tuple[str, dt.date | None]] = {}
-    previous: dict[str, Previous] = {}  # inline metrics before this page, for snapshot retention
-    for hub_id, repo_id, metrics_on, downloads_30d, likes in session.execute(
+    stored = session.execute(
         select(item.hub_id, item.repo_id, item.metrics_on, item.downloads_30d, item.likes).where(
             item.hub_id.in_(hub_ids)
         )
-    ):
-        known[hub_id] = (repo_id, metrics_on)
-        previous[hub_id] = Previous(downloads_30d, likes, metrics_on)
-    # a replay of an earlier day (TRACKER_TODAY in the past) adds that day's snapshots but leaves newer
-    # names and inline metrics alone
-    replayed = {hub_id for hub_id, (_, on) in known.items() if on is not None and on > run_date}
-    renamed = [
-        {"entity": entity, "entity_id": row.hub_id, "name": known[row.hub_id][0], "replaced_on": run_date}
-        for row in rows
-        if row.hub_id in known and row.hub_id not in replayed and known[row.hub_id][0] != row.repo_id
-    ]
-    _upsert(session, FormerName.__table__, renamed, ("entity", "entity_id", "name"), ())
+    )
+    known, previous, replayed, current = _page_state(session, entity, rows, stored, run_date)
 
     columns = _SHARED + (_MODEL_ONLY if model else ())
-    current = [row for row in rows if row.hub_id not in replayed]
     _upsert(
         session,
         item.__table__,
@@ -349,25 +371,13 @@ def _copy_page(session: Session, kind: str, rows: Sequence[RepoRow], run_date: d
     key = "model_id" if model else "dataset_id"
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
 
-    known: dict[str, tuple[str, dt.date | None]] = {}
-    previous: dict[str, Previous] = {}
     cursor.execute(
         f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id = ANY(%s)",
         ([row.hub_id for row in rows],),
         prepare=False,
     )
-    for hub_id, repo_id, metrics_on, downloads_30d, likes in cursor.fetchall():
-        known[hub_id] = (repo_id, metrics_on)
-        previous[hub_id] = Previous(downloads_30d, likes, metrics_on)
-    replayed = {hub_id for hub_id, (_, on) in known.items() if on is not None and on > run_date}
-    renamed = [
-        {"entity": entity, "entity_id": row.hub_id, "name": known[row.hub_id][0], "replaced_on": run_date}
-        for row in rows
-        if row.hub_id in known and row.hub_id not in replayed and known[row.hub_id][0] != row.repo_id
-    ]
-    _upsert(session, FormerName.__table__, renamed, ("entity", "entity_id", "name"), ())
+    known, previous, replayed, current = _page_state(session, entity, rows, cursor.fetchall(), run_date)
 
-    current = [row for row in rows if row.hub_id not in replayed]
     ids: dict[str, int] = {}
     if current:
         columns = ("hub_id", *_SHARED[:-2], "metrics_on", "first_seen_on", "last_seen_on") + (
@@ -484,24 +494,21 @@ def _store_sqlite(session: Session, kind: str, rows: Sequence[RepoRow], run_date
     connection = session.connection()
     day = run_date.isoformat()
 
-    known: dict[str, tuple[str, dt.date | None]] = {}
-    previous: dict[str, Previous] = {}
-    for hub_id, repo_id, metrics_on, downloads_30d, likes in connection.exec_driver_sql(
-        f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id IN {_IDS}",
-        (json.dumps([row.hub_id for row in rows]),),
-    ):
-        on = dt.date.fromisoformat(metrics_on[:10]) if metrics_on else None
-        known[hub_id] = (repo_id, on)
-        previous[hub_id] = Previous(downloads_30d, likes, on)
-    replayed = {hub_id for hub_id, (_, on) in known.items() if on is not None and on > run_date}
-    renamed = [
-        {"entity": entity, "entity_id": row.hub_id, "name": known[row.hub_id][0], "replaced_on": run_date}
-        for row in rows
-        if row.hub_id in known and row.hub_id not in replayed and known[row.hub_id][0] != row.repo_id
-    ]
-    _upsert(session, FormerName.__table__, renamed, ("entity", "entity_id", "name"), ())
+    stored = (
+        (
+            hub_id,
+            repo_id,
+            dt.date.fromisoformat(metrics_on[:10]) if metrics_on else None,
+            downloads_30d,
+            likes,
+        )
+        for hub_id, repo_id, metrics_on, downloads_30d, likes in connection.exec_driver_sql(
+            f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id IN {_IDS}",
+            (json.dumps([row.hub_id for row in rows]),),
+        )
+    )
+    known, previous, replayed, current = _page_state(session, entity, rows, stored, run_date)
 
-    current = [row for row in rows if row.hub_id not in replayed]
     ids: dict[str, int] = {}
     if current:
         columns = ("hub_id", *_SHARED[:-2], "metrics_on", "first_seen_on", "last_seen_on") + (
