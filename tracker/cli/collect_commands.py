@@ -11,6 +11,14 @@ from tracker.cli.app import cli as root
 from tracker.scheduler.jobs import attribute
 from tracker.sources.base import CollectResult
 
+max_wait_option = click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=900.0,
+    show_default=True,
+    help="Longest rate-limit wait in seconds; a longer one stops the run (exit 3, resumable).",
+)
+
 
 @root.group("collect")
 def collect_group() -> None:

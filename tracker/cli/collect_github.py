@@ -7,12 +7,10 @@ import threading
 import click
 
 from tracker.cli.app import AppContext, pass_app
-from tracker.cli.collect_commands import collect_group, conclude_collection
+from tracker.cli.collect_commands import collect_group, conclude_collection, max_wait_option
 from tracker.cli.progress import progress_display, stop_on_signals
 from tracker.db.migrate import ensure_schema
 from tracker.sources.github import GhPlan, collect_github
-
-LOG_EVERY_SECONDS = 15.0
 
 
 @collect_group.command("github")
@@ -45,13 +43,7 @@ LOG_EVERY_SECONDS = 15.0
     show_default=True,
     help="Refetch an account's profile (location, company) at most this often.",
 )
-@click.option(
-    "--max-wait",
-    type=click.FloatRange(min=0),
-    default=900.0,
-    show_default=True,
-    help="Longest rate-limit wait in seconds; a longer one stops the run (exit 3, resumable).",
-)
+@max_wait_option
 @pass_app
 def collect_github_command(
     app: AppContext,

@@ -8,12 +8,10 @@ import threading
 import click
 
 from tracker.cli.app import AppContext, pass_app
-from tracker.cli.collect_commands import collect_group, conclude_collection
+from tracker.cli.collect_commands import collect_group, conclude_collection, max_wait_option
 from tracker.cli.progress import progress_display, stop_on_signals
 from tracker.db.migrate import ensure_schema
 from tracker.sources.huggingface import HfPlan, RetryOptions, collect_huggingface
-
-LOG_EVERY_SECONDS = 15.0
 
 
 @collect_group.command("huggingface")
@@ -48,13 +46,7 @@ LOG_EVERY_SECONDS = 15.0
     show_default=True,
     help="Items asked per request (the Hub may send fewer).",
 )
-@click.option(
-    "--max-wait",
-    type=click.FloatRange(min=0),
-    default=900.0,
-    show_default=True,
-    help="Longest rate-limit wait in seconds; a longer one stops the run (exit 3, resumable).",
-)
+@max_wait_option
 @pass_app
 def collect_huggingface_command(
     app: AppContext,

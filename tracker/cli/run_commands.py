@@ -14,8 +14,6 @@ from tracker.scheduler.jobs import JobOutcome, one_line
 from tracker.scheduler.lock import DaemonLockHeld
 from tracker.scheduler.run_once import run_once
 
-PROGRESS_EVERY_SECONDS = 15.0
-
 
 @root.command("run")
 @click.option(
