@@ -30,9 +30,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+from tests.fakes.server import LocalServer
 
 DOCS = "https://docs.github.com/rest"
 
@@ -110,7 +112,7 @@ class FakeRepo:
         return f"{self.owner}/{self.name}"
 
 
-class FakeGitHub:
+class FakeGitHub(LocalServer):
     """The fake API. `tokens` maps token -> core limit per hour; without tokens only anonymous works."""
 
     def __init__(
@@ -140,39 +142,18 @@ class FakeGitHub:
         self._budgets: dict[tuple[str, str], _Budget] = {}
         self._next_id = 1000
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
     def start(self) -> FakeGitHub:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self.serve(handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
         """The API base URL (with the path prefix, if any): use it as GITHUB_API_URL."""
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{self.prefix}"
+        return f"{self.root_url}{self.prefix}"
 
     # --- data ---------------------------------------------------------------------------------------------
 

@@ -29,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from tests.fakes.server import LocalServer
+
 MODEL_PROPERTIES = frozenset(
     "author cardData config createdAt disabled downloads downloadsAllTime evalResults gated gguf inference "
     "inferenceProviderMapping lastModified library_name likes mask_token model-index pipeline_tag private "
@@ -183,7 +185,7 @@ class Budget:
         }
 
 
-class FakeHub:
+class FakeHub(LocalServer):
     """The fake server. `models`/`datasets` may be replaced or mutated between requests."""
 
     def __init__(
@@ -207,8 +209,6 @@ class FakeHub:
         self.served: dict[str, int] = {}
         self.record_requests = True
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
@@ -218,27 +218,12 @@ class FakeHub:
         class Handler(_Handler):
             fake = hub
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self.serve(Handler, _Server)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeHub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() the hub first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.root_url
 
     # --- faults -------------------------------------------------------------------------------------------
 
