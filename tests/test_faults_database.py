@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -171,34 +170,45 @@ def test_sqlite_locked_beyond_the_busy_timeout_mid_run(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Another connection takes the write lock right after the collector's first page commit and keeps it.
+
+    The lock is taken in the collector's own thread, between its commit and its next write, so the test
+    never races a second thread for the lock (a starved locker thread could outlive the run).
+    """
     monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 300)
     expected = expected_rows(database, database_url)
     capsys.readouterr()
     path = make_url(database_url).database
-    locker = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+    locker = sqlite3.connect(path, timeout=0, isolation_level=None)
+    locked: list[int] = []
+    commit = hf_collect._Crawl.commit
 
-    locked = threading.Event()
+    def commit_then_lock(crawl: Any) -> None:
+        commit(crawl)
+        if not locked and crawl.items > 0:
+            locker.execute("BEGIN IMMEDIATE")  # nothing else holds it: the collector has just committed
+            locked.append(crawl.items)
 
-    def lock() -> None:  # waits for the collector's commit, then holds the write lock until it has failed
-        locker.execute("BEGIN IMMEDIATE")
-        locked.set()
-
+    monkeypatch.setattr(hf_collect._Crawl, "commit", commit_then_lock)
     database.dispose()
-    on_request(hub, 3, lambda: threading.Thread(target=lock, daemon=True).start())
     try:
         code = main(["--database-url", database_url, *ARGS])
     finally:
-        if locked.is_set():
+        if locked:
             locker.execute("ROLLBACK")
         locker.close()
-    assert locked.is_set()
+    assert locked, "the collector never committed a page"
     err = capsys.readouterr().err
     assert code == 1
     lines = [line for line in err.splitlines() if line.startswith("error")]  # progress lines aside
     assert len(lines) == 1 and "Traceback" not in err and "[SQL" not in err, err
     assert lines[0].startswith("error: database:") and "locked" in lines[0]
     stored_matches_checkpoint(database)
+    with database.engine.connect() as connection:
+        stored = connection.execute(text("SELECT count(*) FROM hf_models")).scalar()
+    assert stored == locked[0], "pages committed before the lock were lost, or written after it"
 
+    monkeypatch.setattr(hf_collect._Crawl, "commit", commit)
     hub.faults.clear()
     assert main(["--database-url", database_url, *ARGS]) == 0
     assert table_rows(database) == expected
