@@ -36,6 +36,9 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # 32 MB of page cache instead of 2 MB: a crawl inserts into several indexes in random key order, and with
+    # the default cache each insert reads index pages back from the file (about 5% of a crawl's time)
+    cursor.execute("PRAGMA cache_size=-32000")
     cursor.close()
 
 
