@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
+from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -328,6 +329,14 @@ def write_state(session: Session, key: str, value: dict[str, Any]) -> None:
 _naive = UTCDateTime().process_bind_param
 
 
+def _tags_json(tags: list[str] | None) -> str:
+    """`json.dumps(tags)` (JSON `null` for no tags, as SQLAlchemy's JSON type stores it), three times faster:
+    the parser has checked that tags are a list of strings, so each is encoded alone and joined."""
+    if tags is None:
+        return "null"
+    return "[" + ", ".join(map(encode_basestring_ascii, tags)) + "]"
+
+
 def _page_values(row: RepoRow, run_date: dt.date, model: bool) -> tuple[Any, ...]:
     """A row in `_COPY_COLUMNS` order, converted as the columns' bind processors would."""
     values = (
@@ -342,7 +351,7 @@ def _page_values(row: RepoRow, run_date: dt.date, model: bool) -> tuple[Any, ...
         row.gated,
         row.private,
         row.disabled,
-        json.dumps(row.tags),  # JSON `null` for no tags, as SQLAlchemy's JSON type stores it
+        _tags_json(row.tags),
         row.downloads_30d,
         row.downloads_all_time,
         row.likes,
@@ -451,6 +460,8 @@ _IDS = "(SELECT value FROM json_each(?))"
 
 
 def _sqlite_time(value: dt.datetime | None) -> str | None:
+    if value is not None and value.tzinfo is dt.timezone.utc:  # what the parser gives: drop "+00:00"
+        return value.isoformat(" ", "microseconds")[:26]
     naive = _naive(value, None)
     return None if naive is None else naive.isoformat(" ", "microseconds")
 
@@ -473,7 +484,7 @@ def _sqlite_values(row: RepoRow, day: str, model: bool) -> tuple[Any, ...]:
         row.gated,
         _sqlite_flag(row.private),
         _sqlite_flag(row.disabled),
-        json.dumps(row.tags),
+        _tags_json(row.tags),
         row.downloads_30d,
         row.downloads_all_time,
         row.likes,
