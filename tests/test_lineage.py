@@ -137,3 +137,24 @@ def test_recomputing_changes_nothing_and_the_view_shows_roots(database: Database
     assert rows["a/ft"] == ("Qwen/Qwen3-8B", "CN")
     assert rows["Qwen/Qwen3-8B"] == ("Qwen/Qwen3-8B", "CN")
     assert rows["b/ft"] == ("nobody/unseen", None)
+
+
+def test_old_sqlite_without_update_from_writes_the_same_roots(database: Database, monkeypatch) -> None:
+    """SQLite before 3.33 has no `UPDATE ... FROM`: the fallback must write the same roots and counts."""
+    import tracker.attribution.lineage as lineage
+
+    models = {"Qwen/Qwen3-8B": [], "a/ft": ["Qwen/Qwen3-8B"], "b/ft": ["nobody/unseen"], "c/ft": ["a/ft"]}
+    add_hf_countries(database, {"Qwen": "CN"})
+    add_models(database, models)
+    assert compute_roots(database).updated == 4
+    expected = roots(database)
+    with database.session() as session:
+        session.execute(text("UPDATE hf_models SET root_repo_id = NULL, root_author_key = 'x', root_mixed = NULL"))
+    monkeypatch.setattr(lineage.sqlite3, "sqlite_version_info", (3, 31, 1))
+    if database.backend == "sqlite":
+        assert compute_roots(database).updated == 4
+        assert compute_roots(database).updated == 0
+    else:  # PostgreSQL always joins
+        assert compute_roots(database).updated == 4
+    assert roots(database) == expected
+    assert expected["c/ft"] == ("Qwen/Qwen3-8B", "qwen", False)

@@ -171,48 +171,38 @@ def compute_roots(database: Database) -> LineageSummary:
 
 
 def _write_roots(connection: Connection, dialect: str, roots: str) -> int:
-    """Copy the computed roots onto hf_models, touching only rows whose values change."""
+    """Copy the computed roots onto hf_models, touching only rows whose values change; returns how many."""
     root_key = "COALESCE(r.anc, CASE WHEN r.node IS NULL THEN lower(m.repo_id) END)"
-    _create(
-        connection,
-        dialect,
-        "lineage_final",
-        f"""SELECT m.id AS model_id, n.repo_id AS root_repo_id,
-                   {_namespace(dialect, root_key)} AS root_author_key,
-                   CASE WHEN r.mixed = 1 THEN 1 ELSE 0 END AS root_mixed
-            FROM hf_models m
-            LEFT JOIN {roots} r ON r.node = lower(m.repo_id)
-            LEFT JOIN lineage_names n ON n.key = {root_key}""",
-        "model_id",
-    )
+    final = f"""SELECT m.id AS model_id, n.repo_id AS root_repo_id,
+                       {_namespace(dialect, root_key)} AS root_author_key,
+                       CASE WHEN r.mixed = 1 THEN 1 ELSE 0 END AS root_mixed
+                FROM hf_models m
+                LEFT JOIN {roots} r ON r.node = lower(m.repo_id)
+                LEFT JOIN lineage_names n ON n.key = {root_key}"""
     different = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
     mixed = "(f.root_mixed = 1)" if dialect == "postgresql" else "f.root_mixed"
-    changed = f"""SELECT f.model_id FROM lineage_final f JOIN hf_models m ON m.id = f.model_id
-                  WHERE m.root_repo_id {different} f.root_repo_id
-                     OR m.root_author_key {different} f.root_author_key
-                     OR m.root_mixed IS NULL OR m.root_mixed <> {mixed}"""
-    _drop(connection, "lineage_changed")
-    _create(connection, dialect, "lineage_changed", changed, "model_id")
-    count = connection.execute(text("SELECT COUNT(*) FROM lineage_changed")).scalar_one()
-    if count and (dialect == "postgresql" or sqlite3.sqlite_version_info >= (3, 33)):
+    changed = f"""(hf_models.root_repo_id {different} f.root_repo_id
+                   OR hf_models.root_author_key {different} f.root_author_key
+                   OR hf_models.root_mixed IS NULL OR hf_models.root_mixed <> {mixed})"""
+    if dialect == "postgresql" or sqlite3.sqlite_version_info >= (3, 33):
         # one join (UPDATE ... FROM) instead of three lookups per row: the first crawl changes every row
-        connection.execute(
+        result = connection.execute(
             text(
                 f"""UPDATE hf_models SET root_repo_id = f.root_repo_id, root_author_key = f.root_author_key,
                     root_mixed = {mixed}
-                    FROM lineage_final f JOIN lineage_changed c ON c.model_id = f.model_id
-                    WHERE hf_models.id = f.model_id"""
+                    FROM ({final}) f WHERE hf_models.id = f.model_id AND {changed}"""
             )
         )
-    elif count:
-        connection.execute(
-            text(
-                f"""UPDATE hf_models SET
-                    root_repo_id = (SELECT f.root_repo_id FROM lineage_final f WHERE f.model_id = hf_models.id),
-                    root_author_key = (SELECT f.root_author_key FROM lineage_final f WHERE f.model_id = hf_models.id),
-                    root_mixed = (SELECT {mixed} FROM lineage_final f WHERE f.model_id = hf_models.id)
-                    WHERE id IN (SELECT model_id FROM lineage_changed)"""
-            )
+        return result.rowcount
+    _create(connection, dialect, "lineage_final", final, "model_id")
+    result = connection.execute(
+        text(
+            f"""UPDATE hf_models SET
+                root_repo_id = (SELECT f.root_repo_id FROM lineage_final f WHERE f.model_id = hf_models.id),
+                root_author_key = (SELECT f.root_author_key FROM lineage_final f WHERE f.model_id = hf_models.id),
+                root_mixed = (SELECT {mixed} FROM lineage_final f WHERE f.model_id = hf_models.id)
+                WHERE EXISTS (SELECT 1 FROM lineage_final f WHERE f.model_id = hf_models.id AND {changed})"""
         )
-    _drop(connection, "lineage_final", "lineage_changed")
-    return count
+    )
+    _drop(connection, "lineage_final")
+    return result.rowcount
