@@ -149,7 +149,9 @@ def test_old_sqlite_without_update_from_writes_the_same_roots(database: Database
     assert compute_roots(database).updated == 4
     expected = roots(database)
     with database.session() as session:
-        session.execute(text("UPDATE hf_models SET root_repo_id = NULL, root_author_key = 'x', root_mixed = NULL"))
+        session.execute(
+            text("UPDATE hf_models SET root_repo_id = NULL, root_author_key = 'x', root_mixed = NULL")
+        )
     monkeypatch.setattr(lineage.sqlite3, "sqlite_version_info", (3, 31, 1))
     if database.backend == "sqlite":
         assert compute_roots(database).updated == 4
