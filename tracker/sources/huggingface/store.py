@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -319,14 +319,68 @@ def write_state(session: Session, key: str, value: dict[str, Any]) -> None:
     )
 
 
-# --- PostgreSQL: the page goes in with COPY and is upserted set-based ---------------------------------------
-#
-# The same effects as the generic path above, in a few statements per page: ids travel as one array
-# (`= ANY(%s)`), the page is copied into a temporary table and upserted from it with one
-# `INSERT ... SELECT ... ON CONFLICT ... RETURNING`, edges are copied straight into their table. Statements run
-# unprepared: a generic plan made while the tables were nearly empty would scan them whole once they are big.
+# --- Shared by the two back-end paths below ------------------------------------------------------------------
 
-_naive = UTCDateTime().process_bind_param
+
+def _insert_columns(model: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The columns a page inserts, in `_row_values` order, and those an existing row takes from it."""
+    extra = _MODEL_ONLY if model else ()
+    return ("hub_id", *_SHARED[:-2], "metrics_on", "first_seen_on", "last_seen_on", *extra), _SHARED + extra
+
+
+def _from_excluded(names: Iterable[str]) -> str:
+    """The `SET` list of an `ON CONFLICT ... DO UPDATE` taking `names` from the row that was refused."""
+    return ", ".join(f"{name} = excluded.{name}" for name in names)
+
+
+def _kept_ids(
+    current: Sequence[RepoRow], previous: dict[str, Previous], ids: dict[str, int], run_date: dt.date
+) -> list[int]:
+    """Ids of the rows that get the day's snapshot (tracker.sources.huggingface.retention)."""
+    return [
+        ids[row.hub_id]
+        for row in current
+        if keeps_snapshot(previous.get(row.hub_id), row.downloads_30d, row.likes, run_date)
+    ]
+
+
+def _snapshot_copy_sql(table: str, snapshot_table: str, key: str, day: str, with_ids: str) -> str:
+    """Copy the day's snapshot from the metrics just written inline; `day` and `with_ids` are the driver's
+    placeholder for the date and its filter on a list of ids."""
+    metrics = ", ".join(_METRICS)
+    return (
+        f"INSERT INTO {snapshot_table} ({key}, captured_on, {metrics}) "
+        f"SELECT id, {day}, {metrics} FROM {table} WHERE id {with_ids} "
+        f"ON CONFLICT ({key}, captured_on) DO UPDATE SET {_from_excluded(_METRICS)}"
+    )
+
+
+def _row_values(
+    row: RepoRow, day: Any, model: bool, time: Callable[[Any], Any], flag: Callable[[Any], Any]
+) -> tuple[Any, ...]:
+    """A row in `_insert_columns` order, timestamps and flags converted by `time` and `flag` for the driver."""
+    values = (
+        row.hub_id,
+        row.repo_id,
+        row.author,
+        row.author.lower() if row.author else None,
+        time(row.created_at),
+        flag(row.created_at_unknown),
+        time(row.last_modified),
+        row.license,
+        row.gated,
+        flag(row.private),
+        flag(row.disabled),
+        _tags_json(row.tags),
+        row.downloads_30d,
+        row.downloads_all_time,
+        row.likes,
+        row.trending_score,
+        day,
+        day,
+        day,
+    )
+    return (*values, row.pipeline_tag, row.library_name) if model else values
 
 
 def _tags_json(tags: list[str] | None) -> str:
@@ -337,30 +391,22 @@ def _tags_json(tags: list[str] | None) -> str:
     return "[" + ", ".join(map(encode_basestring_ascii, tags)) + "]"
 
 
-def _page_values(row: RepoRow, run_date: dt.date, model: bool) -> tuple[Any, ...]:
-    """A row in `_COPY_COLUMNS` order, converted as the columns' bind processors would."""
-    values = (
-        row.hub_id,
-        row.repo_id,
-        row.author,
-        row.author.lower() if row.author else None,
-        _naive(row.created_at, None),
-        row.created_at_unknown,
-        _naive(row.last_modified, None),
-        row.license,
-        row.gated,
-        row.private,
-        row.disabled,
-        _tags_json(row.tags),
-        row.downloads_30d,
-        row.downloads_all_time,
-        row.likes,
-        row.trending_score,
-        run_date,
-        run_date,
-        run_date,
-    )
-    return (*values, row.pipeline_tag, row.library_name) if model else values
+# --- PostgreSQL: the page goes in with COPY and is upserted set-based ---------------------------------------
+#
+# The same effects as the generic path above, in a few statements per page: ids travel as one array
+# (`= ANY(%s)`), the page is copied into a temporary table and upserted from it with one
+# `INSERT ... SELECT ... ON CONFLICT ... RETURNING`, edges are copied straight into their table. Statements run
+# unprepared: a generic plan made while the tables were nearly empty would scan them whole once they are big.
+
+_naive = UTCDateTime().process_bind_param
+
+
+def _pg_time(value: dt.datetime | None) -> dt.datetime | None:
+    return _naive(value, None)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _store_postgresql(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
@@ -389,10 +435,7 @@ def _copy_page(session: Session, kind: str, rows: Sequence[RepoRow], run_date: d
 
     ids: dict[str, int] = {}
     if current:
-        columns = ("hub_id", *_SHARED[:-2], "metrics_on", "first_seen_on", "last_seen_on") + (
-            _MODEL_ONLY if model else ()
-        )
-        updated = _SHARED + (_MODEL_ONLY if model else ())
+        columns, updated = _insert_columns(model)
         page = f"hf_page_{kind}"
         listed = ", ".join(columns)
         cursor.execute(
@@ -403,29 +446,17 @@ def _copy_page(session: Session, kind: str, rows: Sequence[RepoRow], run_date: d
         cursor.execute(f"DELETE FROM {page}", prepare=False)  # pages before this one in the transaction
         with cursor.copy(f"COPY {page} (ord, {listed}) FROM STDIN") as copy:
             for position, row in enumerate(current):
-                copy.write_row((position, *_page_values(row, run_date, model)))
+                copy.write_row((position, *_row_values(row, run_date, model, _pg_time, _same)))
         cursor.execute(
             f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {page} ORDER BY ord "
-            f"ON CONFLICT (hub_id) DO UPDATE SET {', '.join(f'{name} = EXCLUDED.{name}' for name in updated)} "
-            "RETURNING hub_id, id",
+            f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(updated)} RETURNING hub_id, id",
             prepare=False,
         )
         ids = dict(cursor.fetchall())
-    # retention: only new, active or changed repos get the day's row (tracker.sources.huggingface.retention)
-    kept = [
-        ids[row.hub_id]
-        for row in current
-        if keeps_snapshot(previous.get(row.hub_id), row.downloads_30d, row.likes, run_date)
-    ]
-    metrics = ", ".join(_METRICS)
-    if kept:  # the day's snapshot copied from the metrics just written inline
+    kept = _kept_ids(current, previous, ids, run_date)
+    if kept:
         cursor.execute(
-            f"INSERT INTO {snapshot_table} ({key}, captured_on, {metrics}) "
-            f"SELECT id, %s, {metrics} FROM {table} WHERE id = ANY(%s) "
-            f"ON CONFLICT ({key}, captured_on) DO UPDATE SET "
-            + ", ".join(f"{name} = EXCLUDED.{name}" for name in _METRICS),
-            (run_date, kept),
-            prepare=False,
+            _snapshot_copy_sql(table, snapshot_table, key, "%s", "= ANY(%s)"), (run_date, kept), prepare=False
         )
     if replayed:
         cursor.execute(
@@ -470,32 +501,6 @@ def _sqlite_flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _sqlite_values(row: RepoRow, day: str, model: bool) -> tuple[Any, ...]:
-    """A row in `_page_values` order, as SQLAlchemy's SQLite types store it."""
-    values = (
-        row.hub_id,
-        row.repo_id,
-        row.author,
-        row.author.lower() if row.author else None,
-        _sqlite_time(row.created_at),
-        int(row.created_at_unknown),
-        _sqlite_time(row.last_modified),
-        row.license,
-        row.gated,
-        _sqlite_flag(row.private),
-        _sqlite_flag(row.disabled),
-        _tags_json(row.tags),
-        row.downloads_30d,
-        row.downloads_all_time,
-        row.likes,
-        row.trending_score,
-        day,
-        day,
-        day,
-    )
-    return (*values, row.pipeline_tag, row.library_name) if model else values
-
-
 def _store_sqlite(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
     model = kind == "models"
     item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
@@ -522,14 +527,11 @@ def _store_sqlite(session: Session, kind: str, rows: Sequence[RepoRow], run_date
 
     ids: dict[str, int] = {}
     if current:
-        columns = ("hub_id", *_SHARED[:-2], "metrics_on", "first_seen_on", "last_seen_on") + (
-            _MODEL_ONLY if model else ()
-        )
-        updated = _SHARED + (_MODEL_ONLY if model else ())
+        columns, updated = _insert_columns(model)
         connection.exec_driver_sql(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-            f"ON CONFLICT (hub_id) DO UPDATE SET {', '.join(f'{name} = excluded.{name}' for name in updated)}",
-            [_sqlite_values(row, day, model) for row in current],
+            f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(updated)}",
+            [_row_values(row, day, model, _sqlite_time, _sqlite_flag) for row in current],
         )
         ids = dict(
             connection.exec_driver_sql(
@@ -537,20 +539,10 @@ def _store_sqlite(session: Session, kind: str, rows: Sequence[RepoRow], run_date
                 (json.dumps([row.hub_id for row in current]),),
             ).all()
         )
-    # retention: only new, active or changed repos get the day's row (tracker.sources.huggingface.retention)
-    kept = [
-        ids[row.hub_id]
-        for row in current
-        if keeps_snapshot(previous.get(row.hub_id), row.downloads_30d, row.likes, run_date)
-    ]
-    metrics = ", ".join(_METRICS)
-    if kept:  # the day's snapshot copied from the metrics just written inline
+    kept = _kept_ids(current, previous, ids, run_date)
+    if kept:
         connection.exec_driver_sql(
-            f"INSERT INTO {snapshot_table} ({key}, captured_on, {metrics}) "
-            f"SELECT id, ?, {metrics} FROM {table} WHERE id IN {_IDS} "
-            f"ON CONFLICT ({key}, captured_on) DO UPDATE SET "
-            + ", ".join(f"{name} = excluded.{name}" for name in _METRICS),
-            (day, json.dumps(kept)),
+            _snapshot_copy_sql(table, snapshot_table, key, "?", f"IN {_IDS}"), (day, json.dumps(kept))
         )
     if replayed:
         replayed_ids = dict(
