@@ -38,6 +38,21 @@ class View:
 _HF_AUTHOR_COUNTRY = "LEFT JOIN accounts a ON a.platform = 'hf' AND a.handle_key = m.author_key"
 _HF_ROOT_COUNTRY = "LEFT JOIN accounts ra ON ra.platform = 'hf' AND ra.handle_key = m.root_author_key"
 
+_SHARE = "fraction (0..1) of the total over all rows, the unknown row included"
+
+
+def _sum_with_share(group: str, measure: str, name: str, source: str) -> str:
+    """One row per `group` (`EXPR AS alias` or a column): the sum of `measure` as `name`, and its share."""
+    expression = group.split(" AS ")[0]
+    total = f"SUM(COALESCE({measure}, 0))"
+    return f"""
+SELECT {group}, {total} AS {name},
+       {total} * 1.0 / NULLIF(SUM({total}) OVER (), 0) AS share
+{source}
+GROUP BY {expression}
+"""
+
+
 VIEWS: list[View] = [
     View(
         name="hf_model_latest",
@@ -189,16 +204,14 @@ GROUP BY {{month:m.created_at}}, ra.country
         columns={
             "country": "ISO country of the author; NULL = unknown (a row of its own)",
             "downloads_30d": "sum of the models' newest 30-day download counts",
-            "share": "fraction (0..1) of the total over all rows, the unknown row included",
+            "share": _SHARE,
         },
-        sql=f"""
-SELECT a.country AS country, SUM(COALESCE(m.downloads_30d, 0)) AS downloads_30d,
-       SUM(COALESCE(m.downloads_30d, 0)) * 1.0
-           / NULLIF(SUM(SUM(COALESCE(m.downloads_30d, 0))) OVER (), 0) AS share
-FROM hf_models m
-{_HF_AUTHOR_COUNTRY}
-GROUP BY a.country
-""",
+        sql=_sum_with_share(
+            "a.country AS country",
+            "m.downloads_30d",
+            "downloads_30d",
+            f"FROM hf_models m\n{_HF_AUTHOR_COUNTRY}",
+        ),
     ),
     View(
         name="country_stars_latest",
@@ -206,15 +219,9 @@ GROUP BY a.country
         columns={
             "country": "ISO country of the owner; NULL = unknown (a row of its own)",
             "stars": "sum of the repositories' newest star counts",
-            "share": "fraction (0..1) of the total over all rows, the unknown row included",
+            "share": _SHARE,
         },
-        sql="""
-SELECT country, SUM(COALESCE(stars, 0)) AS stars,
-       SUM(COALESCE(stars, 0)) * 1.0 / NULLIF(SUM(SUM(COALESCE(stars, 0))) OVER (), 0) AS share
-FROM gh_repo_latest
-WHERE gone = FALSE
-GROUP BY country
-""",
+        sql=_sum_with_share("country", "stars", "stars", "FROM gh_repo_latest\nWHERE gone = FALSE"),
     ),
     View(
         name="country_likes_latest",
@@ -222,15 +229,11 @@ GROUP BY country
         columns={
             "country": "ISO country of the author; NULL = unknown (a row of its own)",
             "likes": "sum of the models' newest like counts",
-            "share": "fraction (0..1) of the total over all rows, the unknown row included",
+            "share": _SHARE,
         },
-        sql=f"""
-SELECT a.country AS country, SUM(COALESCE(m.likes, 0)) AS likes,
-       SUM(COALESCE(m.likes, 0)) * 1.0 / NULLIF(SUM(SUM(COALESCE(m.likes, 0))) OVER (), 0) AS share
-FROM hf_models m
-{_HF_AUTHOR_COUNTRY}
-GROUP BY a.country
-""",
+        sql=_sum_with_share(
+            "a.country AS country", "m.likes", "likes", f"FROM hf_models m\n{_HF_AUTHOR_COUNTRY}"
+        ),
     ),
     View(
         name="root_country_downloads_latest",
@@ -241,15 +244,9 @@ GROUP BY a.country
         columns={
             "root_country": "ISO country of the root model's namespace; NULL = unknown (a row of its own)",
             "downloads_30d": "sum of the models' newest 30-day download counts",
-            "share": "fraction (0..1) of the total over all rows, the unknown row included",
+            "share": _SHARE,
         },
-        sql="""
-SELECT root_country, SUM(COALESCE(downloads_30d, 0)) AS downloads_30d,
-       SUM(COALESCE(downloads_30d, 0)) * 1.0
-           / NULLIF(SUM(SUM(COALESCE(downloads_30d, 0))) OVER (), 0) AS share
-FROM hf_model_latest
-GROUP BY root_country
-""",
+        sql=_sum_with_share("root_country", "downloads_30d", "downloads_30d", "FROM hf_model_latest"),
     ),
     View(
         name="country_forks_latest",
@@ -257,15 +254,9 @@ GROUP BY root_country
         columns={
             "country": "ISO country of the owner; NULL = unknown (a row of its own)",
             "forks": "sum of the repositories' newest fork counts",
-            "share": "fraction (0..1) of the total over all rows, the unknown row included",
+            "share": _SHARE,
         },
-        sql="""
-SELECT country, SUM(COALESCE(forks, 0)) AS forks,
-       SUM(COALESCE(forks, 0)) * 1.0 / NULLIF(SUM(SUM(COALESCE(forks, 0))) OVER (), 0) AS share
-FROM gh_repo_latest
-WHERE gone = FALSE
-GROUP BY country
-""",
+        sql=_sum_with_share("country", "forks", "forks", "FROM gh_repo_latest\nWHERE gone = FALSE"),
     ),
     View(
         name="country_contributions_latest",
