@@ -18,9 +18,7 @@ machine one side of a single pair can be slowed by a neighbour.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -30,64 +28,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from baselines import baseline_sqlite, count  # noqa: E402
 
 from tests.fakes.hub import FakeHub, GeneratedModels  # noqa: E402
-from tracker.sources.huggingface.api import list_params  # noqa: E402
-
-BASELINE_SCHEMA = """
-CREATE TABLE models (hub_id TEXT PRIMARY KEY, repo_id TEXT, author TEXT, created_at TEXT, last_modified TEXT,
-  pipeline_tag TEXT, library_name TEXT, gated TEXT, private INTEGER, disabled INTEGER, tags TEXT,
-  downloads INTEGER, downloads_all_time INTEGER, likes INTEGER, trending_score INTEGER, metrics_on TEXT);
-CREATE TABLE snapshots (hub_id TEXT, captured_on TEXT, downloads INTEGER, downloads_all_time INTEGER,
-  likes INTEGER, trending_score INTEGER, PRIMARY KEY (hub_id, captured_on));
-CREATE TABLE parents (hub_id TEXT, parent TEXT, relation TEXT, position INTEGER, PRIMARY KEY (hub_id, parent));
-"""
-
-
-def baseline(url: str, database: str, page_size: int) -> int:
-    """Fetch every page and insert the rows with sqlite3.executemany; returns the items stored."""
-    import requests
-
-    connection = sqlite3.connect(database)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.executescript(BASELINE_SCHEMA)
-    session = requests.Session()
-    next_url: str | None = f"{url}/api/models"
-    params = list_params("models", sort="createdAt", limit=page_size)
-    stored, today = 0, time.strftime("%Y-%m-%d")
-    while next_url:
-        response = session.get(next_url, params=params, timeout=60)
-        params = None
-        response.raise_for_status()
-        items = json.loads(response.content)
-        models, snapshots, parents = [], [], []
-        for item in items:
-            gated = item.get("gated")
-            models.append(
-                (item["_id"], item["id"], item.get("author"), item.get("createdAt"), item.get("lastModified"),
-                 item.get("pipeline_tag"), item.get("library_name"), "false" if gated is False else gated,
-                 item.get("private"), item.get("disabled"), json.dumps(item.get("tags")), item.get("downloads"),
-                 item.get("downloadsAllTime"), item.get("likes"), item.get("trendingScore"), today)
-            )  # fmt: skip
-            snapshots.append(
-                (item["_id"], today, item.get("downloads"), item.get("downloadsAllTime"), item.get("likes"),
-                 item.get("trendingScore"))
-            )  # fmt: skip
-            position = 0
-            for tag in item.get("tags") or ():
-                parts = tag.split(":")
-                if parts[0] == "base_model" and len(parts) == 3:
-                    parents.append((item["_id"], parts[2], parts[1], position))
-                    position += 1
-        with connection:
-            connection.executemany(f"INSERT OR REPLACE INTO models VALUES ({','.join('?' * 16)})", models)
-            connection.executemany("INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?)", snapshots)
-            connection.executemany("INSERT OR REPLACE INTO parents VALUES (?,?,?,?)", parents)
-        stored += len(models)
-        next_url = response.links.get("next", {}).get("url")
-    connection.close()
-    return stored
 
 
 def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
@@ -104,11 +49,6 @@ def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, in
     return elapsed, peak_mb, process.returncode
 
 
-def count_rows(database: str, table: str) -> int:
-    with sqlite3.connect(database) as connection:
-        return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=20_000, help="generated models to serve")
@@ -122,7 +62,7 @@ def main() -> None:
     parser.add_argument("--baseline-child", nargs=2, metavar=("URL", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline_child:
-        print(baseline(*args.baseline_child, args.page_size))
+        print(baseline_sqlite(*args.baseline_child, args.page_size))
         return
 
     with FakeHub(models=GeneratedModels(args.models), page_size=args.page_size) as hub:
@@ -165,8 +105,8 @@ def run_pair(
                    "--top", "0", "--no-registry", "--page-size", str(page_size)]  # fmt: skip
         ours = run_child(command, {**env, "TRACKER_DATABASE_URL": f"sqlite:///{tracker_db}"})
         return [
-            ("baseline", base, count_rows(base_db, "models")),
-            ("tracker", ours, count_rows(tracker_db, "hf_models")),
+            ("baseline", base, count("sqlite", base_db, "models")),
+            ("tracker", ours, count("sqlite", tracker_db, "hf_models")),
         ]
 
 
