@@ -26,6 +26,7 @@ from tracker.db import migrate
 from tracker.db.engine import Database
 from tracker.db.models import Account, HfModel, HfModelParent, HfModelSnapshot
 from tracker.reports import write_report
+from tracker.sources.github.parse import parse_time
 
 # Company bucket -> country of its headquarters (the buckets of the forecast data set).
 BUCKET_COUNTRY = {
@@ -51,17 +52,6 @@ BUCKET_COUNTRY = {
 TODAY = dt.date(2025, 2, 19)
 
 
-def parse_time(value: str) -> dt.datetime | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-
-
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:
     index = moment.year * 12 + moment.month - 1 + months
     return moment.replace(year=index // 12, month=index % 12 + 1, day=min(moment.day, 28))
@@ -78,7 +68,9 @@ def build(database: Database, data: Path, sample: int) -> dict[str, int]:
                 repo_id = row["model"]
                 author = repo_id.split("/")[0]
                 countries.setdefault(author.lower(), BUCKET_COUNTRY.get(bucket))
-                entry = models.setdefault(repo_id, {"created_at": parse_time(row.get("created_at", ""))})
+                entry = models.setdefault(
+                    repo_id, {"created_at": parse_time(row.get("created_at", "").strip())}
+                )
                 if path.parent.name == "finetune":
                     counts = [row.get(f"{k}-month") for k in range(35)]
                     finetunes[repo_id] = [float(c) for c in counts if c not in (None, "")]
