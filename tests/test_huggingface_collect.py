@@ -435,3 +435,17 @@ def test_replaying_an_earlier_day_adds_its_snapshot_and_keeps_newer_metrics(
         (DAY.isoformat(), 9000),
     ]
     assert rows(database, "SELECT name FROM former_names") == []
+
+
+def test_a_completed_new_model_crawl_records_the_creation_window_it_covered(
+    database: Database, hub: FakeHub
+) -> None:
+    collect(database, hub, orgs=(), top=0, global_crawl=False)
+    assert scalar(database, "SELECT count(*) FROM hf_coverage") == 0  # no crawl of new models, no coverage
+    collect(database, hub, orgs=(), top=0)
+    [(source, covered_from, covered_to, recorded_on)] = rows(
+        database, "SELECT source, covered_from, covered_to, recorded_on FROM hf_coverage"
+    )
+    newest = max(m["createdAt"] for m in sample_models() if m.get("createdAt", "").startswith("20"))
+    assert source == "api" and str(recorded_on) == DAY.isoformat()
+    assert str(covered_from).startswith(SINCE.isoformat()) and str(covered_to)[:19] == newest[:19].replace("T", " ")

@@ -388,6 +388,24 @@ class CollectorState(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class HfCoverage(Base):
+    """A stretch of creation time for which the whole Hub's models were collected (a completed crawl or a dump).
+
+    A creation month counts in back-filled series only when the union of these windows covers all of it."""
+
+    __tablename__ = "hf_coverage"
+    __table_args__ = (Index("ix_hf_coverage_source_covered_to", "source", "covered_to"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))  # 'api' (a completed new-model crawl) or 'dump'
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    covered_from: Mapped[dt.datetime | None] = mapped_column()  # NULL: from the Hub's beginning
+    covered_to: Mapped[dt.datetime] = mapped_column()
+    hub_models: Mapped[int | None] = mapped_column(BigInteger)  # models in the dump (the Hub's total); dumps only
+    recorded_on: Mapped[dt.date] = mapped_column(Date)  # the run date (a dump's own date for dumps)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class HttpValidator(Base):
     """The validators (and body) of the last 200 answer per URL, for conditional requests."""
 

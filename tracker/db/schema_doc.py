@@ -152,6 +152,15 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "key": "state name, e.g. the global crawl's high-water mark",
         "value": "the state (JSON)",
     },
+    "hf_coverage": {
+        "source": "`api` (a completed crawl of new models by creation date) or `dump` (a Hub metadata dump)",
+        "run_id": "the `collection_runs` row that recorded it",
+        "covered_from": "earliest creation time covered (UTC); NULL: every model since the Hub began",
+        "covered_to": "latest creation time covered (UTC): the crawl's newest model, or the dump's commit time",
+        "hub_models": "models in the dump, the Hub's total that day (NULL for API crawls)",
+        "recorded_on": "the UTC date of the run (a dump's own date for dumps)",
+        "recorded_at": "when the row was written (UTC)",
+    },
     "http_validators": {
         "url": "the request URL (never contains a token)",
         "etag": "the `ETag` of the last 200 answer",

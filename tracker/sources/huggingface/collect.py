@@ -37,7 +37,7 @@ from tracker.http.errors import PaginationLoop
 from tracker.sources.base import CollectResult, Progress
 from tracker.sources.huggingface.api import RetryOptions, first_page, make_client
 from tracker.sources.huggingface.parse import MalformedItem, RepoRow, parse_dataset, parse_model
-from tracker.sources.huggingface.store import read_state, store_repos, write_state
+from tracker.sources.huggingface.store import read_state, record_coverage, store_repos, write_state
 
 log = logging.getLogger(__name__)
 
@@ -302,7 +302,17 @@ class _Crawl:
         if task.key == "global":
             assert state.global_crawl is not None
             if finished:
-                self._advance_mark(session, state.global_crawl.get("top"))
+                top = state.global_crawl.get("top")
+                self._advance_mark(session, top)
+                if top is not None:
+                    record_coverage(
+                        session,
+                        "api",
+                        run_id=self.run_id,
+                        covered_from=dt.datetime.fromisoformat(state.global_crawl["floor"]),
+                        covered_to=dt.datetime.fromisoformat(top),
+                        recorded_on=self.run_date,
+                    )
                 state.global_crawl = None
             else:
                 state.global_crawl["next_url"] = next_url

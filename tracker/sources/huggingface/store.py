@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from tracker.db.models import (
     CollectorState,
     FormerName,
+    HfCoverage,
     HfDataset,
     HfDatasetSnapshot,
     HfModel,
@@ -316,6 +317,29 @@ def write_state(session: Session, key: str, value: dict[str, Any]) -> None:
         [{"key": key, "value": value, "updated_at": utcnow()}],
         ("key",),
         ("value", "updated_at"),
+    )
+
+
+def record_coverage(
+    session: Session,
+    source: str,
+    *,
+    run_id: int | None,
+    covered_from: dt.datetime | None,
+    covered_to: dt.datetime,
+    recorded_on: dt.date,
+    hub_models: int | None = None,
+) -> None:
+    """Note that every model created in [covered_from, covered_to] was collected (`hf_coverage`)."""
+    session.add(
+        HfCoverage(
+            source=source,
+            run_id=run_id,
+            covered_from=covered_from,
+            covered_to=covered_to,
+            recorded_on=recorded_on,
+            hub_models=hub_models,
+        )
     )
 
 
