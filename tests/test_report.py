@@ -84,7 +84,12 @@ def test_report_writes_three_files_with_charts_and_every_figure(filled: Database
     assert result.verdict in text
     for signal in figures["signals"].values():
         assert signal["title"] in text
-        for value in (signal["cn_share_now"], signal["unknown_share_now"], signal["cn_share_year_ago"]):
+        for value in (
+            signal["cn_share_now"],
+            signal["coverage"],
+            signal["cn_share_year_ago"],
+            signal["cn_share_now_of_total"],
+        ):
             if value is not None:
                 assert fmt_pct(value) in text
         if signal["trend"]:
@@ -95,7 +100,7 @@ def test_report_writes_three_files_with_charts_and_every_figure(filled: Database
         assert row["id"] in text and row["ours"] in text
 
     markdown = (out / "report.md").read_text()
-    assert f"**Verdict: {result.verdict}**" in markdown
+    assert f"**Verdict: {result.verdict} (" in markdown
     assert fmt_pct(new_models["cn_share_now"]) in markdown
 
     with filled.session() as session:
@@ -111,7 +116,7 @@ def test_reports_replace_files_and_say_what_changed(database: Database, tmp_path
     (out / "report.md").write_text("stale")
     settings = settings_for(database, tmp_path)
     first = write_report(database, settings, out)
-    assert first.verdict == "insufficient data"
+    assert first.verdict == "insufficient evidence"
     assert "first report" in (out / "report.md").read_text()
     assert "insufficient data" in (out / "report.md").read_text()
 
@@ -120,7 +125,8 @@ def test_reports_replace_files_and_say_what_changed(database: Database, tmp_path
     second = write_report(database, settings, out)
     markdown = (out / "report.md").read_text()
     assert "stale" not in markdown
-    assert f"Overall verdict changed from insufficient data to {second.verdict}" in markdown
+    assert second.verdict == "insufficient evidence"  # one eligible signal is not evidence
+    assert "Overall verdict unchanged: insufficient evidence" in markdown
     with database.session() as session:
         assert len(session.execute(select(Report)).scalars().all()) == 2
 
