@@ -3,7 +3,8 @@ crossover, eligibility, call) and overall.
 
 A signal enters the verdict only with evidence: at least MIN_POINTS comparable (complete) months in its
 trailing 12-month window, and attributed coverage (the share of the window's total with a known country) of at
-least `min_coverage` (setting `[verdict] min_coverage`, default 0.5). Otherwise its call says what it lacks:
+least `min_coverage` (setting `[verdict] min_coverage`, default 0.5) in every one of those months (without
+comparable months: in the latest figures). Otherwise its call says what it lacks:
 "insufficient coverage", "insufficient history" (both when both), or "insufficient data" when there is
 nothing at all. An eligible signal is rising, falling, flat, or "changed direction in MONTH" (see
 tracker.analyses.trends), which counts as neither rising nor falling.
@@ -45,7 +46,7 @@ def rule_text(min_coverage: float) -> str:
     return (
         f"A signal counts only with at least {MIN_POINTS} comparable months (complete months; partial months "
         f"are left out) in its trailing {TREND_WINDOW_MONTHS}-month window and attributed coverage of at least "
-        f"{min_coverage * 100:.0f}% there; otherwise it says which it lacks (insufficient history, insufficient "
+        f"{min_coverage * 100:.0f}% in each of them (without comparable months, in the latest figures); otherwise it says which it lacks (insufficient history, insufficient "
         f"coverage). With fewer than {MIN_SIGNALS} such signals the verdict is insufficient evidence. Otherwise: "
         "supported when more than half have a rising China share of the attributed total and none a falling "
         "one; not supported when none is rising; mixed otherwise. Rising/falling: the whole 95% interval of "
@@ -69,7 +70,7 @@ class SignalVerdict:
     crossover_month: str | None
     cn_ahead_from_start: bool
     comparable_months: int  # comparable months in the trailing window
-    window_coverage: float | None  # attributed coverage over the window's comparable months
+    window_coverage: float | None  # the lowest attributed coverage of the window's comparable months
     reasons: tuple[str, ...]  # why the signal does not enter the verdict (empty when eligible)
     call: str  # rising / flat / falling / changed direction in MONTH / insufficient ...
 
@@ -104,10 +105,9 @@ def assess_signal(result: SignalResult, min_coverage: float = DEFAULT_MIN_COVERA
     """China's attributed share now and a year earlier, trend, crossover, eligibility and call for one signal."""
     comparable = result.comparable
     window = _window(comparable)
-    total = sum(point.total for point in window)
-    window_coverage = (
-        sum(point.attributed_total for point in window) / total if total > 0 else result.latest_coverage
-    )
+    # The window is only as well covered as its worst month (populations differ between collections).
+    covered = [point.coverage for point in window if point.coverage is not None]
+    window_coverage = min(covered) if covered else result.latest_coverage
     trend = ols_trend(
         [(p.month, p.shares_attributed.get("CN") or 0.0) for p in comparable if p.attributed_total > 0]
     )

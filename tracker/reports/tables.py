@@ -82,10 +82,11 @@ def as_of(signal: dict[str, Any]) -> str:
 
 def failed_lines(figures: dict[str, Any]) -> list[str]:
     """Collections of this run that failed, in plain words (the report's first lines)."""
-    return [
-        f"{failed['sentence'][0].upper()}{failed['sentence'][1:]}."
-        for failed in figures["coverage"]["failed"]
-    ]
+    return [f"Warning: {failed['sentence']}." for failed in figures["coverage"]["failed"]]
+
+
+def _minute(timestamp: str) -> str:
+    return timestamp[:16].replace("T", " ") + " UTC"
 
 
 def coverage_lines(figures: dict[str, Any]) -> list[str]:
@@ -107,7 +108,10 @@ def coverage_lines(figures: dict[str, Any]) -> list[str]:
     else:
         known = f"{c['hf_models']:,} models known (no Hub dump yet: the Hub's total is unknown)"
     if c["whole_hub"]:
-        windows = "; ".join(f"{w['from'] or 'the Hub began'} to {w['to']}" for w in c["hf_windows"][-5:])
+        windows = "; ".join(
+            f"{_minute(w['from']) if w['from'] else 'the Hub began'} to {_minute(w['to'])}"
+            for w in c["hf_windows"][-5:]
+        )
         whole = f"creation times collected for the whole Hub: {windows}"
     else:
         whole = (
