@@ -241,9 +241,7 @@ def utc(year: int, month: int, day: int = 1) -> dt.datetime:
     return dt.datetime(year, month, day, tzinfo=dt.timezone.utc)
 
 
-def build_world(
-    session: Session, plan: dict[str, dict[str | None, int]], derivatives: bool = False
-) -> None:
+def build_world(session: Session, plan: dict[str, dict[str | None, int]], derivatives: bool = False) -> None:
     """New models per creation month and author country ({month: {country or None: count}}), one account per
     country (`lab-xx`, unknown authors `anon`); with `derivatives`, every model is a fine-tune of a root model
     of its country (unknown: a root of an unknown author)."""

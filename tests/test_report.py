@@ -162,3 +162,42 @@ def test_report_files_are_readable_by_others_as_the_umask_allows(tmp_path: Path)
     finally:
         os.umask(previous)
     assert (tmp_path / "report.md").stat().st_mode & 0o777 == 0o644
+
+
+def test_literature_is_set_only_beside_figures_of_the_same_definition() -> None:
+    from tracker.reports.literature import compare_with_literature, published_value
+
+    assert published_value("17.1", "%") == "17.1%"
+    assert published_value("41 / 36.5", "%") == "41% / 36.5%"
+    assert published_value("summer 2025", "date") == "summer 2025"
+    assert published_value("50 / 30 / 5", "models") == "50 / 30 / 5 models"
+
+    def month(m: str, cn: float, us: float, attributed: float, total: float, partial: bool = False) -> dict:
+        return {
+            "month": m,
+            "total": total,
+            "attributed_total": attributed,
+            "share_attributed": {"CN": cn, "US": us},
+            "coverage": attributed / total * 100,
+            "partial": partial,
+        }
+
+    downloads = {
+        "unit": "downloads",
+        "monthly": [month("2024-06", 10.0, 50.0, 100, 200), month("2024-07", 20.0, 40.0, 300, 400)],
+    }
+    derivatives = {"unit": "derivatives", "monthly": [month("2025-06", 55.0, 30.0, 90, 100, partial=True)]}
+    figures = {
+        "signals": {"downloads_30d": downloads, "new_derivatives_by_root": derivatives, "new_models": {}},
+        "derivatives_by_root_publisher": [],
+    }
+    rows = {row["id"]: row for row in compare_with_literature(figures)}
+    # EOI: 12 months ending Aug 2025; our months lie outside, so the nearest window we have, weighted by the
+    # attributed totals: (10% of 100 + 20% of 300) / 400 = 17.5%, coverage 400 / 600.
+    assert rows["EOI-1"]["ours"].startswith("China 17.50% of attributed downloads, 2024-06 to 2024-07")
+    assert "coverage 66.67%" in rows["EOI-1"]["ours"] and "nearest window" in rows["EOI-1"]["ours"]
+    assert rows["EOI-2"]["ours"].startswith("United States 42.50%")
+    assert rows["AII26-1"]["comparison"] == "context" and "not a comparison" in rows["AII26-1"]["ours"]
+    assert rows["HFSP26-2"]["comparison"] == "none" and rows["HFSP26-2"]["ours"].startswith("no comparable")
+    # Partial months are never set beside a published figure.
+    assert rows["LAMB-CURVE"]["ours"].startswith("no comparable figure yet")

@@ -59,7 +59,7 @@ def _share_over_window(signal: dict[str, Any], group: str, first: str, last: str
     )
     return (
         f"{GROUP_NAMES.get(group, group)} {value:.2f}% of attributed {signal['unit']}, "
-        f"{inside[0]['month']} to {inside[-1]['month']} ({len(inside)} monthly values; coverage "
+        f"{inside[0]['month']} to {inside[-1]['month']} ({len(inside)} monthly value{'s' if len(inside) > 1 else ''}; coverage "
         f"{attributed / total * 100:.2f}%{note})"
     )
 
