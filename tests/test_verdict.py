@@ -223,7 +223,7 @@ def test_done_when_the_real_data_run_headlines_attributed_downloads_with_coverag
     downloads_signal = figures["signals"]["downloads_30d"]
     assert downloads_signal["cn_share_now"] == china and downloads_signal["coverage"] == coverage
     headline = (
-        f"30-day downloads by author country (2025-02-18 (30 days to that day)): China {fmt_pct(china)} of "
+        f"30-day downloads by author country (2025-02-18, 30 days to that day): China {fmt_pct(china)} of "
         f"attributed downloads (coverage {fmt_pct(coverage)})"
     )
     assert headline in markdown

@@ -62,7 +62,7 @@ def fmt_trend(trend: dict[str, Any] | None) -> str:
 
 def fmt_crossover(signal: dict[str, Any]) -> str:
     if signal["crossover_month"] is None:
-        return "not observed" if signal["monthly"] else "n/a"
+        return "not observed" if any(not point["partial"] for point in signal["monthly"]) else "n/a"
     text = signal["crossover_month"]
     if signal["cn_ahead_from_start"]:
         text = f"ahead from {text} (first month seen)"
@@ -76,8 +76,8 @@ def as_of(signal: dict[str, Any]) -> str:
     latest = signal["latest"]
     label = latest["as_of"]
     if signal["history"] == "snapshot" and label != "no data" and signal["unit"] == "downloads":
-        return f"{label} (30 days to that day)"
-    return label + (" (partial month)" if latest.get("partial") else "")
+        return f"{label}, 30 days to that day"
+    return label + (", partial month" if latest.get("partial") else "")
 
 
 def failed_lines(figures: dict[str, Any]) -> list[str]:
