@@ -27,10 +27,8 @@ SELECT
   (SELECT COUNT(*) FROM hf_models) AS hf_models,
   (SELECT COUNT(*) FROM hf_model_latest WHERE country IS NOT NULL) AS hf_models_with_country,
   (SELECT COUNT(*) FROM hf_models WHERE created_at IS NULL) AS hf_models_without_created_at,
-  (SELECT COUNT(DISTINCT captured_on) FROM hf_model_snapshots) AS hf_snapshot_days,
   (SELECT COUNT(*) FROM gh_repos) AS gh_repos,
   (SELECT COUNT(*) FROM gh_repo_latest WHERE country IS NOT NULL) AS gh_repos_with_country,
-  (SELECT COUNT(DISTINCT captured_on) FROM gh_repo_snapshots) AS gh_snapshot_days,
   (SELECT COUNT(*) FROM accounts) AS accounts,
   (SELECT COUNT(*) FROM accounts WHERE country IS NOT NULL) AS accounts_with_country,
   (SELECT COUNT(DISTINCT account_id) FROM gh_contributors) AS gh_contributors
@@ -80,7 +78,7 @@ class Coverage:
     hf_models: int
     hf_models_with_country: int
     hf_models_without_created_at: int
-    hf_snapshot_days: int
+    hf_snapshot_days: int  # collection days of Hugging Face metrics
     gh_repos: int
     gh_repos_with_country: int
     gh_snapshot_days: int
@@ -116,6 +114,17 @@ def covers(windows: list[Window], start: dt.datetime, end: dt.datetime) -> bool:
         if reached >= end:
             return True
     return False
+
+
+def merged(windows: list[Window]) -> list[Window]:
+    """The union of the windows as disjoint stretches, oldest first (for display: one row per stretch)."""
+    result: list[Window] = []
+    for low, high in sorted(windows, key=lambda w: (w[0] is not None, w[0] or w[1])):
+        if result and (low is None or low <= result[-1][1]):
+            result[-1] = (result[-1][0], max(result[-1][1], high))
+        else:
+            result.append((low, high))
+    return result
 
 
 def hf_month_complete(windows: list[Window], month: str, today: dt.date) -> bool:
@@ -183,8 +192,27 @@ def coverage(database: Database, today: dt.date | None = None) -> Coverage:
             continue  # an older run, already reported on
         failed.append(FailedCollection(collector, status, collections[collector].last))
     windows = [(low, high) for low, high in windows if high is not None]
+    (
+        hf_models,
+        with_country,
+        without_created_at,
+        gh_repos,
+        gh_with_country,
+        accounts,
+        with_country_accounts,
+        people,
+    ) = counts
     return Coverage(
-        *counts,
+        hf_models=hf_models,
+        hf_models_with_country=with_country,
+        hf_models_without_created_at=without_created_at,
+        hf_snapshot_days=len(collections["huggingface"].days),
+        gh_repos=gh_repos,
+        gh_repos_with_country=gh_with_country,
+        gh_snapshot_days=len(collections["github"].days),
+        accounts=accounts,
+        accounts_with_country=with_country_accounts,
+        gh_contributors=people,
         hf_windows=windows,
         hub_models=int(dump[0]) if dump else None,
         hub_models_on=_as_date(dump[1]) if dump else None,

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from tracker.analyses.analysis import Analysis
-from tracker.analyses.coverage import Coverage
+from tracker.analyses.coverage import Coverage, merged
 from tracker.analyses.regions import ATTRIBUTED, GROUPS
 from tracker.analyses.signals import MonthlyShares, SignalResult
 from tracker.analyses.trends import MIN_POINTS, TREND_WINDOW_MONTHS, Trend
@@ -138,7 +138,7 @@ def _coverage(cover: Coverage, min_coverage: float) -> dict[str, Any]:
         "hub_models": cover.hub_models,
         "hub_models_on": _day(cover.hub_models_on),
         "whole_hub": cover.has_whole_hub,
-        "hf_windows": [{"from": _day(low), "to": _day(high)} for low, high in cover.hf_windows],
+        "hf_windows": [{"from": _day(low), "to": _day(high)} for low, high in merged(cover.hf_windows)],
         "failed": [
             {"collector": f.collector, "status": f.status, "as_of": _day(f.as_of), "sentence": f.sentence}
             for f in cover.failed
