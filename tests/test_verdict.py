@@ -272,3 +272,18 @@ def test_models_known_against_the_hubs_total_and_the_coverage_setting(
     assert [p["month"] for p in monthly if not p["partial"]] == [
         p["month"] for p in monthly if p["month"] < "2025-02"
     ]
+
+
+def test_a_coverage_threshold_that_is_not_a_fraction_is_a_clear_error(
+    database: Database, tmp_path: Path
+) -> None:
+    from tracker.reports import ReportError
+
+    config = tmp_path / "tracker.toml"
+    config.write_text('[verdict]\nmin_coverage = "half"\n')
+    settings = load_settings(
+        {"database_url": database.url, "today": "2025-02-19", "config_file": str(config)}
+    )
+    with pytest.raises(ReportError, match=r"\[verdict\] min_coverage must be a fraction between 0 and 1"):
+        write_report(database, settings, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -32,7 +32,7 @@ def analyse(database: Database, today: dt.date, min_coverage: float = DEFAULT_MI
 
     `min_coverage`: the attributed coverage a signal needs to enter the verdict (setting `[verdict] min_coverage`).
     """
-    cover = coverage(database, today)
+    cover = coverage(database)
     signals = compute_signals(database, today, cover)
     return Analysis(
         today=today,

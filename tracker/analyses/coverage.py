@@ -151,7 +151,7 @@ def _as_date(value: object) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def coverage(database: Database, today: dt.date | None = None) -> Coverage:
+def coverage(database: Database) -> Coverage:
     """Read the coverage figures (read-only); works on an empty database."""
     with database.read_only_session() as session:
         counts = [int(value or 0) for value in session.execute(text(COUNTS_SQL)).one()]

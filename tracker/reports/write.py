@@ -93,13 +93,14 @@ def write_report(
         raise ReportError(
             f"unknown report format {', '.join(unknown) or '(none)'}: choose from md, html, json"
         )
+    threshold = min_coverage(settings)
     directory = Path(out_dir) if out_dir is not None else settings.reports_dir / settings.today.isoformat()
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ReportError(f"cannot create report directory {directory}: {error.strerror or error}") from None
 
-    analysis = analyse(database, settings.today, min_coverage(settings))
+    analysis = analyse(database, settings.today, threshold)
     figures = build_figures(analysis)
     figures["changes"] = changes_since(previous_figures(database), figures)
 
