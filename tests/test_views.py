@@ -145,6 +145,7 @@ def test_new_repos_by_month_exclude_forks(small: Database) -> None:
         ([], set()),  # no whole-Hub crawl: every month partial
         ([(None, dt.datetime(2025, 3, 1))], {"2025-01", "2025-02"}),  # a dump up to March
         ([(dt.datetime(2000, 1, 1), dt.datetime(2025, 1, 20))], set()),  # January only in part
+        ([(dt.datetime(2025, 1, 1), dt.datetime(2025, 2, 1))], {"2025-01"}),  # exactly January, bounds included
         (  # two crawls that meet inside February: their union covers it
             [
                 (dt.datetime(2000, 1, 1), dt.datetime(2025, 2, 10)),

@@ -36,7 +36,10 @@ class View:
             if dialect == "postgresql":
                 start = f"to_timestamp({expression} || '-01', 'YYYY-MM-DD')::timestamp"
                 return start if which == "start" else f"({start} + interval '1 month')"
-            return f"datetime({expression} || '-01'" + (")" if which == "start" else ", '+1 month')")
+            # SQLite keeps timestamps as text in SQLAlchemy's format, microseconds included: compare like with like.
+            if which == "start":
+                return f"({expression} || '-01 00:00:00.000000')"
+            return f"(datetime({expression} || '-01', '+1 month') || '.000000')"
 
         sql = re.sub(r"\{month_(start|end):([^}]+)\}", bound, self.sql)
         return re.sub(r"\{month:([^}]+)\}", month, sql)
