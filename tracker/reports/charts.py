@@ -212,7 +212,32 @@ def roots_chart(months: list[dict[str, Any]], limit: int = 6) -> bytes | None:
             else NAN
             for label in labels
         ]
-        axes.plot(range(len(labels)), shares, label=root, linewidth=1.6, marker="o", markersize=3.5)
+        partial = [label in by_month and by_month[label].get("partial", False) for label in labels]
+        complete = [NAN if flag else share for share, flag in zip(shares, partial, strict=True)]
+        (line,) = axes.plot(
+            range(len(labels)), complete, label=root, linewidth=1.6, marker="o", markersize=3.5
+        )
+        apart = [(x, share) for x, (share, flag) in enumerate(zip(shares, partial, strict=True)) if flag]
+        if apart:  # partial months: hollow markers, off the line
+            axes.plot(
+                [x for x, _ in apart],
+                [share for _, share in apart],
+                linestyle="none",
+                marker="o",
+                markersize=4,
+                markerfacecolor="white",
+                color=line.get_color(),
+            )
+    if any(month.get("partial") for month in months):
+        axes.plot(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markerfacecolor="white",
+            color="#333333",
+            label="partial month",
+        )
     step = max(1, len(labels) // 12)
     axes.set_xticks(range(0, len(labels), step))
     axes.set_xticklabels(labels[::step], rotation=45, ha="right", fontsize=8)

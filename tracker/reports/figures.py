@@ -158,6 +158,12 @@ def build_figures(analysis: Analysis, generated_at: dt.datetime | None = None) -
         result.spec.key: _signal(result, signal_verdict)
         for result, signal_verdict in zip(analysis.signals, verdict.signals, strict=True)
     }
+    complete_derivative_months = {
+        point.month
+        for result in analysis.signals
+        if result.spec.key == "new_derivatives_by_root"
+        for point in result.comparable
+    }
     figures: dict[str, Any] = {
         "report_date": analysis.today.isoformat(),
         "generated_at": (generated_at or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds"),
@@ -183,6 +189,7 @@ def build_figures(analysis: Analysis, generated_at: dt.datetime | None = None) -
             {
                 "month": month.month,
                 "total": month.total,
+                "partial": month.month not in complete_derivative_months,
                 "top": [
                     {
                         "root": entry.root,

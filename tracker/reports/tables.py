@@ -234,7 +234,8 @@ def roots_table(figures: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
             f"{entry['root'] or 'root unknown'} ({entry['country'] or '?'}) {fmt_pct(entry['share'])}"
             for entry in month["top"][:5]
         )
-        rows.append([month["month"], fmt_number(month["total"]), tops])
+        label = month["month"] + (" (partial)" if month.get("partial") else "")
+        rows.append([label, fmt_number(month["total"]), tops])
     return headers, rows
 
 
