@@ -13,6 +13,7 @@ from tracker.db.models import (
     GhContributor,
     GhRepo,
     GhRepoSnapshot,
+    HfCoverage,
     HfModel,
     HfModelParent,
     HfModelSnapshot,
@@ -192,13 +193,17 @@ def months(start: str, count: int) -> list[D]:
 
 
 def build_rising_china(
-    session: Session, start: str = "2024-01", count: int = 12
+    session: Session, start: str = "2024-01", count: int = 12, covered: bool = True
 ) -> dict[str, tuple[int, int, int]]:
     """New models per month: China i+1, US count-i, unknown 2 (month i from 0): China's share rises.
 
+    With `covered`, a completed whole-Hub crawl covers every month of the plan (hf_coverage).
     Returns {month: (china, us, unknown)} so tests can work out shares, crossover and trend themselves.
     """
     rows = Rows(session)
+    if covered:
+        last = months(start, count + 1)[-1]
+        cover_hub(session, utc(2000, 1, 1), utc(last.year, last.month, 1))
     rows.account("cnlab", "CN")
     rows.account("uslab", "US")
     plan = {}
@@ -210,3 +215,45 @@ def build_rising_china(
                 rows.model(f"{author}/m-{day:%Y%m}-{n}", day)
     session.flush()
     return plan
+
+
+def cover_hub(
+    session: Session,
+    covered_from: dt.datetime | None,
+    covered_to: dt.datetime,
+    source: str = "api",
+    hub_models: int | None = None,
+) -> None:
+    """Record that the whole Hub was collected for creation times [covered_from, covered_to] (hf_coverage)."""
+    session.add(
+        HfCoverage(
+            source=source,
+            covered_from=covered_from,
+            covered_to=covered_to,
+            hub_models=hub_models,
+            recorded_on=covered_to.date(),
+        )
+    )
+    session.flush()
+
+
+def utc(year: int, month: int, day: int = 1) -> dt.datetime:
+    return dt.datetime(year, month, day, tzinfo=dt.timezone.utc)
+
+
+def build_world(session: Session, plan: dict[str, dict[str | None, int]], derivatives: bool = False) -> None:
+    """New models per creation month and author country ({month: {country or None: count}}), one account per
+    country (`lab-xx`, unknown authors `anon`); with `derivatives`, every model is a fine-tune of a root model
+    of its country (unknown: a root of an unknown author)."""
+    rows = Rows(session)
+    countries = sorted({country for counts in plan.values() for country in counts if country})
+    for country in countries:
+        rows.account(f"lab-{country.lower()}", country)
+    for month, counts in sorted(plan.items()):
+        day = D(*map(int, month.split("-")), 15)
+        for country, number in counts.items():
+            author = f"lab-{country.lower()}" if country else "anon"
+            for n in range(number):
+                root = f"{author}/root" if derivatives else None
+                rows.model(f"{author}/m-{month}-{n}", day, (root,) if root else (), root)
+    session.flush()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
 import pytest
 from sqlalchemy import text
 
-from tests.shift_data import build_small
+from tests.shift_data import Rows, build_small, cover_hub
 from tracker.analyses.queries import QueryError, named_queries, run_query
 from tracker.cli import main
 from tracker.db.engine import Database
@@ -68,8 +69,23 @@ def test_every_named_query_runs_on_both_back_ends(small: Database) -> None:
     shares = run_query(
         small, "SELECT * FROM (" + next(q.sql for q in queries if q.name == "china_share_by_month") + ") s"
     )
-    by_month = {row[0]: row for row in shares.rows}
-    assert float(by_month["2025-02"][2]) == 25.0  # one of four February models has a Chinese author
+    by_month = {row[0]: dict(zip(shares.columns, row, strict=True)) for row in shares.rows}
+    assert float(by_month["2025-02"]["cn_pct"]) == 25.0  # one of four February models has a Chinese author
+    assert float(by_month["2025-02"]["cn_attributed_pct"]) == round(100 / 3, 2)  # one of three attributed
+    assert float(by_month["2025-02"]["coverage_pct"]) == 75.0
+    assert by_month["2025-02"]["partial"] == 1  # no whole-Hub crawl in this database
+
+
+def test_named_queries_mark_the_current_creation_month_partial(small: Database) -> None:
+    today = dt.datetime.now(dt.timezone.utc)
+    with small.session() as session:
+        Rows(session).model("Qwen/this-month", today.date())
+        cover_hub(session, None, today)  # a dump taken now: every month until now was collected
+    sql = next(q.sql for q in named_queries() if q.name == "china_share_by_month")
+    result = run_query(small, sql)
+    partial = {row[0]: row[result.columns.index("partial")] for row in result.rows}
+    assert partial[today.strftime("%Y-%m")] == 1  # the current month is never complete
+    assert partial["2025-02"] == 0 and partial["2025-01"] == 0
 
 
 def test_cli_formats_answer_the_views(

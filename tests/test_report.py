@@ -84,7 +84,12 @@ def test_report_writes_three_files_with_charts_and_every_figure(filled: Database
     assert result.verdict in text
     for signal in figures["signals"].values():
         assert signal["title"] in text
-        for value in (signal["cn_share_now"], signal["unknown_share_now"], signal["cn_share_year_ago"]):
+        for value in (
+            signal["cn_share_now"],
+            signal["coverage"],
+            signal["cn_share_year_ago"],
+            signal["cn_share_now_of_total"],
+        ):
             if value is not None:
                 assert fmt_pct(value) in text
         if signal["trend"]:
@@ -95,7 +100,7 @@ def test_report_writes_three_files_with_charts_and_every_figure(filled: Database
         assert row["id"] in text and row["ours"] in text
 
     markdown = (out / "report.md").read_text()
-    assert f"**Verdict: {result.verdict}**" in markdown
+    assert f"**Verdict: {result.verdict} (" in markdown
     assert fmt_pct(new_models["cn_share_now"]) in markdown
 
     with filled.session() as session:
@@ -111,7 +116,7 @@ def test_reports_replace_files_and_say_what_changed(database: Database, tmp_path
     (out / "report.md").write_text("stale")
     settings = settings_for(database, tmp_path)
     first = write_report(database, settings, out)
-    assert first.verdict == "insufficient data"
+    assert first.verdict == "insufficient evidence"
     assert "first report" in (out / "report.md").read_text()
     assert "insufficient data" in (out / "report.md").read_text()
 
@@ -120,7 +125,8 @@ def test_reports_replace_files_and_say_what_changed(database: Database, tmp_path
     second = write_report(database, settings, out)
     markdown = (out / "report.md").read_text()
     assert "stale" not in markdown
-    assert f"Overall verdict changed from insufficient data to {second.verdict}" in markdown
+    assert second.verdict == "insufficient evidence"  # one eligible signal is not evidence
+    assert "Overall verdict unchanged: insufficient evidence" in markdown
     with database.session() as session:
         assert len(session.execute(select(Report)).scalars().all()) == 2
 
@@ -156,3 +162,42 @@ def test_report_files_are_readable_by_others_as_the_umask_allows(tmp_path: Path)
     finally:
         os.umask(previous)
     assert (tmp_path / "report.md").stat().st_mode & 0o777 == 0o644
+
+
+def test_literature_is_set_only_beside_figures_of_the_same_definition() -> None:
+    from tracker.reports.literature import compare_with_literature, published_value
+
+    assert published_value("17.1", "%") == "17.1%"
+    assert published_value("41 / 36.5", "%") == "41% / 36.5%"
+    assert published_value("summer 2025", "date") == "summer 2025"
+    assert published_value("50 / 30 / 5", "models") == "50 / 30 / 5 models"
+
+    def month(m: str, cn: float, us: float, attributed: float, total: float, partial: bool = False) -> dict:
+        return {
+            "month": m,
+            "total": total,
+            "attributed_total": attributed,
+            "share_attributed": {"CN": cn, "US": us},
+            "coverage": attributed / total * 100,
+            "partial": partial,
+        }
+
+    downloads = {
+        "unit": "downloads",
+        "monthly": [month("2024-06", 10.0, 50.0, 100, 200), month("2024-07", 20.0, 40.0, 300, 400)],
+    }
+    derivatives = {"unit": "derivatives", "monthly": [month("2025-06", 55.0, 30.0, 90, 100, partial=True)]}
+    figures = {
+        "signals": {"downloads_30d": downloads, "new_derivatives_by_root": derivatives, "new_models": {}},
+        "derivatives_by_root_publisher": [],
+    }
+    rows = {row["id"]: row for row in compare_with_literature(figures)}
+    # EOI: 12 months ending Aug 2025; our months lie outside, so the nearest window we have, weighted by the
+    # attributed totals: (10% of 100 + 20% of 300) / 400 = 17.5%, coverage 400 / 600.
+    assert rows["EOI-1"]["ours"].startswith("China 17.50% of attributed downloads, 2024-06 to 2024-07")
+    assert "coverage 66.67%" in rows["EOI-1"]["ours"] and "nearest window" in rows["EOI-1"]["ours"]
+    assert rows["EOI-2"]["ours"].startswith("United States 42.50%")
+    assert rows["AII26-1"]["comparison"] == "context" and "not a comparison" in rows["AII26-1"]["ours"]
+    assert rows["HFSP26-2"]["comparison"] == "none" and rows["HFSP26-2"]["ours"].startswith("no comparable")
+    # Partial months are never set beside a published figure.
+    assert rows["LAMB-CURVE"]["ours"].startswith("no comparable figure yet")

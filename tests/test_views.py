@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.shift_data import build_small
+from tests.shift_data import build_small, cover_hub
 from tracker.db.engine import Database
 from tracker.db.models import Base
 from tracker.db.views import VIEWS
@@ -61,8 +61,8 @@ def test_monthly_new_models_counts_models_and_derivatives_per_author_country(sma
 
 def test_derivatives_by_root_country_and_publisher(small: Database) -> None:
     assert by_key(rows_of(small, "SELECT * FROM monthly_derivatives_by_root"), 2) == {
-        ("2025-02", "CN"): (2,),
-        ("2025-02", "US"): (1,),
+        ("2025-02", "CN"): (2, round(2 / 3, 9), 1.0),
+        ("2025-02", "US"): (1, round(1 / 3, 9), 1.0),
     }
     rows = rows_of(small, "SELECT * FROM monthly_derivatives_by_root_publisher ORDER BY derivatives DESC")
     assert rows == [("2025-02", "qwen", "qwen", "CN", 2), ("2025-02", "meta-llama", "meta", "US", 1)]
@@ -83,14 +83,24 @@ def test_latest_country_totals_and_shares_include_the_unknown_row(
 ) -> None:
     rows = rows_of(small, f"SELECT * FROM {view}")
     total = sum(expected.values())
+    attributed = sum(value for country, value in expected.items() if country is not None)
     assert {row[0]: row[1] for row in rows} == expected
-    for country, _value, share in rows:
+    for country, _value, share, share_attributed, coverage in rows:
         assert share == pytest.approx(expected[country] / total)
+        assert coverage == pytest.approx(attributed / total)
+        if country is None:
+            assert share_attributed is None
+        else:
+            assert share_attributed == pytest.approx(expected[country] / attributed)
 
 
 def test_contributions_are_weighted_by_commit_counts_from_the_newest_list(small: Database) -> None:
     rows = by_key(rows_of(small, "SELECT * FROM country_contributions_latest"), 1)
-    assert rows == {("CN",): (1, 30, 0.3), ("US",): (1, 60, 0.6), (None,): (1, 10, 0.1)}
+    assert rows == {
+        ("CN",): (1, 30, 0.3, round(30 / 90, 9), 0.9),
+        ("US",): (1, 60, 0.6, round(60 / 90, 9), 0.9),
+        (None,): (1, 10, 0.1, None, 0.9),
+    }
 
 
 def test_publisher_table_groups_accounts_by_publisher_or_namespace(small: Database) -> None:
@@ -122,7 +132,50 @@ def test_monthly_snapshot_views_take_each_items_last_snapshot_of_the_month(small
 
 def test_new_repos_by_month_exclude_forks(small: Database) -> None:
     rows = by_key(rows_of(small, "SELECT * FROM monthly_new_repos"), 2)
-    assert rows == {("2024-05", "CN"): (1,), ("2024-06", "US"): (1,), ("2024-06", None): (1,)}
+    assert rows == {
+        ("2024-05", "CN"): (1, 1.0, 1.0),
+        ("2024-06", "US"): (1, 1.0, 0.5),  # the month's attributed repository, half of its total
+        ("2024-06", None): (1, None, 0.5),
+    }
+
+
+@pytest.mark.parametrize(
+    ("windows", "complete"),
+    [
+        ([], set()),  # no whole-Hub crawl: every month partial
+        ([(None, dt.datetime(2025, 3, 1))], {"2025-01", "2025-02"}),  # a dump up to March
+        ([(dt.datetime(2000, 1, 1), dt.datetime(2025, 1, 20))], set()),  # January only in part
+        ([(dt.datetime(2025, 1, 1), dt.datetime(2025, 2, 1))], {"2025-01"}),  # exactly January, bounds included
+        (  # two crawls that meet inside February: their union covers it
+            [
+                (dt.datetime(2000, 1, 1), dt.datetime(2025, 2, 10)),
+                (dt.datetime(2025, 2, 9), dt.datetime(2025, 3, 2)),
+            ],
+            {"2025-01", "2025-02"},
+        ),
+        (  # a gap between the crawls leaves February partial
+            [
+                (dt.datetime(2000, 1, 1), dt.datetime(2025, 2, 10)),
+                (dt.datetime(2025, 2, 11), dt.datetime(2025, 3, 2)),
+            ],
+            {"2025-01"},
+        ),
+    ],
+)
+def test_creation_months_are_complete_only_where_the_whole_hub_was_collected(
+    small: Database, windows: list[tuple[dt.datetime | None, dt.datetime]], complete: set[str]
+) -> None:
+    with small.session() as session:
+        for low, high in windows:
+            cover_hub(session, low, high)
+    rows = rows_of(small, "SELECT month, models, complete FROM hf_creation_months")
+    assert {month: models for month, models, _ in rows} == {"2025-01": 2, "2025-02": 4}
+    assert {month for month, _, flag in rows if flag} == complete
+    today = dt.date.today()
+    from tracker.analyses.coverage import coverage, hf_month_complete
+
+    cover = coverage(small)
+    assert {month for month, _, _ in rows if hf_month_complete(cover.hf_windows, month, today)} == complete
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from tracker.analyses.publishers import (
     top_publishers,
 )
 from tracker.analyses.signals import SignalResult, compute_signals
-from tracker.analyses.verdict import Verdict, assess
+from tracker.analyses.verdict import DEFAULT_MIN_COVERAGE, Verdict, assess
 from tracker.db.engine import Database
 
 
@@ -27,14 +27,18 @@ class Analysis:
     coverage: Coverage
 
 
-def analyse(database: Database, today: dt.date) -> Analysis:
-    """Run every analysis over the database (read-only); works on an empty database."""
-    signals = compute_signals(database, today)
+def analyse(database: Database, today: dt.date, min_coverage: float = DEFAULT_MIN_COVERAGE) -> Analysis:
+    """Run every analysis over the database (read-only); works on an empty database.
+
+    `min_coverage`: the attributed coverage a signal needs to enter the verdict (setting `[verdict] min_coverage`).
+    """
+    cover = coverage(database)
+    signals = compute_signals(database, today, cover)
     return Analysis(
         today=today,
         signals=signals,
-        verdict=assess(signals),
+        verdict=assess(signals, min_coverage),
         top_publishers=top_publishers(database),
         derivatives_by_root_publisher=derivatives_by_root_publisher(database, today),
-        coverage=coverage(database),
+        coverage=cover,
     )

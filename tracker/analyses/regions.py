@@ -46,3 +46,24 @@ def group_shares(by_country: Mapping[str | None, float]) -> tuple[float, dict[st
     if total <= 0:
         return 0.0, dict.fromkeys(GROUPS)
     return total, {group: totals[group] / total for group in GROUPS}
+
+
+ATTRIBUTED = ("CN", "CN+HK+MO", "US", "Europe", "other")  # groups with a known country
+
+
+def attributed_shares(
+    by_country: Mapping[str | None, float],
+) -> tuple[float, dict[str, float | None], float | None]:
+    """(attributed total, each known group's share of it, coverage = attributed total / total).
+
+    The headline shares: unknown-country items are left out of the denominator, and the coverage says how
+    much of the total that denominator is. Shares are None when nothing is attributed; coverage is None when
+    the total is zero.
+    """
+    totals = group_totals(by_country)
+    total = sum(totals[group] for group in PARTITION)
+    attributed = total - totals["unknown"]
+    coverage = attributed / total if total > 0 else None
+    if attributed <= 0:
+        return 0.0, dict.fromkeys(ATTRIBUTED), coverage
+    return attributed, {group: totals[group] / attributed for group in ATTRIBUTED}, coverage

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tracker.analyses.regions import group_shares
+from tracker.analyses.coverage import Coverage, coverage, github_month_complete, hf_month_complete
+from tracker.analyses.regions import attributed_shares, group_shares
 from tracker.db.engine import Database
 
 _HF_LATEST = "SELECT MAX(metrics_on) FROM hf_models"
@@ -40,6 +41,9 @@ class SignalSpec:
     in_verdict: bool = True
     country_column: int = 1  # which columns of a monthly row hold the country and the value
     value_column: int = 2
+    source: str = (
+        "huggingface"  # whose collection days and coverage apply: huggingface, github, github_contributors
+    )
 
 
 SIGNALS: tuple[SignalSpec, ...] = (
@@ -113,6 +117,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
         monthly_sql=_REPO_METRICS,
         latest_sql="SELECT country, stars FROM country_stars_latest",
         latest_date_sql=_GH_LATEST,
+        source="github",
     ),
     SignalSpec(
         key="github_forks",
@@ -128,6 +133,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
         latest_sql="SELECT country, forks FROM country_forks_latest",
         latest_date_sql=_GH_LATEST,
         in_verdict=False,
+        source="github",
     ),
     SignalSpec(
         key="github_new_repos",
@@ -136,6 +142,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
         history="creation",
         definition="Tracked GitHub repositories (forks excluded) by creation month and owner country (monthly_new_repos).",
         monthly_sql="SELECT month, country, repos FROM monthly_new_repos",
+        source="github",
     ),
     SignalSpec(
         key="github_contributions",
@@ -149,6 +156,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
         monthly_sql="SELECT month, country, contributions FROM monthly_contributions",
         latest_sql="SELECT country, contributions FROM country_contributions_latest",
         latest_date_sql=_CONTRIBUTORS_LATEST,
+        source="github_contributors",
     ),
 )
 
@@ -157,9 +165,20 @@ SIGNALS_BY_KEY = {spec.key: spec for spec in SIGNALS}
 
 @dataclass
 class MonthlyShares:
+    """One month: shares of the whole total (unknown included) and of the attributed total, and coverage.
+
+    `partial`: a creation month whose whole population was not collected (or the current month); shown,
+    never used in trends. `collected_on`: for snapshot signals, the collection day the value is from.
+    """
+
     month: str
     total: float
     shares: dict[str, float | None]
+    attributed_total: float = 0.0
+    shares_attributed: dict[str, float | None] = field(default_factory=dict)
+    coverage: float | None = None
+    partial: bool = False
+    collected_on: dt.date | None = None
 
 
 @dataclass
@@ -172,6 +191,15 @@ class SignalResult:
     latest_shares: dict[str, float | None]
     top_countries: list[tuple[str | None, float]]
     monthly: list[MonthlyShares] = field(default_factory=list)
+    latest_attributed_total: float = 0.0
+    latest_shares_attributed: dict[str, float | None] = field(default_factory=dict)
+    latest_coverage: float | None = None
+    latest_partial: bool = False  # the latest figures are of a partial month
+
+    @property
+    def comparable(self) -> list[MonthlyShares]:
+        """The months trends may use: partial months left out."""
+        return [point for point in self.monthly if not point.partial]
 
 
 def _by_country(rows: list[tuple[str | None, float | None]]) -> dict[str | None, float]:
@@ -181,14 +209,33 @@ def _by_country(rows: list[tuple[str | None, float | None]]) -> dict[str | None,
     return values
 
 
+def month_is_partial(spec: SignalSpec, month: str, today: dt.date, cover: Coverage) -> bool:
+    """True for a creation month whose whole population was not collected (tracker.analyses.coverage)."""
+    if spec.history != "creation":
+        return False
+    if spec.source == "huggingface":
+        return not hf_month_complete(cover.hf_windows, month, today)
+    return not github_month_complete(cover.collections[spec.source].first, month, today)
+
+
+def _collected_on(cover: Coverage, source: str, month: str) -> dt.date | None:
+    days = [day for day in cover.collections[source].days if day.strftime("%Y-%m") == month]
+    return max(days) if days else None
+
+
 def compute_signal(
-    database: Database, spec: SignalSpec, today: dt.date, cache: dict[str, list[Any]] | None = None
+    database: Database,
+    spec: SignalSpec,
+    today: dt.date,
+    cache: dict[str, list[Any]] | None = None,
+    cover: Coverage | None = None,
 ) -> SignalResult:
-    """Read one signal. Creation-based series keep complete months only (before `today`'s month).
+    """Read one signal. Creation months whose whole population was not collected, and the current month,
+    are marked partial; the latest figures of a creation signal are its newest complete month when it has one.
 
     `cache` maps monthly queries to their rows, so signals sharing a view read it once.
     """
-    current_month = today.strftime("%Y-%m")
+    cover = cover if cover is not None else coverage(database)
     cache = {} if cache is None else cache
     with database.read_only_session() as session:
         if spec.monthly_sql not in cache:
@@ -202,24 +249,40 @@ def compute_signal(
         month, country, value = row[0], row[spec.country_column], row[spec.value_column]
         if month is None:
             continue
-        if spec.history == "creation" and month >= current_month:
-            continue
         per_month[month].append((country, value))
     monthly = []
     for month in sorted(per_month):
-        total, shares = group_shares(_by_country(per_month[month]))
+        values = _by_country(per_month[month])
+        total, shares = group_shares(values)
+        attributed, shares_attributed, month_coverage = attributed_shares(values)
         if total > 0:
-            monthly.append(MonthlyShares(month=month, total=total, shares=shares))
+            monthly.append(
+                MonthlyShares(
+                    month=month,
+                    total=total,
+                    shares=shares,
+                    attributed_total=attributed,
+                    shares_attributed=shares_attributed,
+                    coverage=month_coverage,
+                    partial=month_is_partial(spec, month, today, cover),
+                    collected_on=_collected_on(cover, spec.source, month)
+                    if spec.history == "snapshot"
+                    else None,
+                )
+            )
 
+    latest_partial = False
     if latest_rows is not None:
         latest_values = _by_country([(country, value) for country, value in latest_rows])
         label = str(latest_date) if latest_date else "no data"
     elif monthly:
-        latest_values = _by_country(per_month[monthly[-1].month])
-        label = monthly[-1].month
+        newest = ([point for point in monthly if not point.partial] or monthly)[-1]
+        latest_values = _by_country(per_month[newest.month])
+        label, latest_partial = newest.month, newest.partial
     else:
         latest_values, label = {}, "no data"
     latest_total, latest_shares = group_shares(latest_values)
+    latest_attributed, latest_shares_attributed, latest_coverage = attributed_shares(latest_values)
     top = sorted(((c, v) for c, v in latest_values.items() if v), key=lambda item: -item[1])[:10]
     return SignalResult(
         spec=spec,
@@ -228,10 +291,15 @@ def compute_signal(
         latest_shares=latest_shares,
         top_countries=top,
         monthly=monthly,
+        latest_attributed_total=latest_attributed,
+        latest_shares_attributed=latest_shares_attributed,
+        latest_coverage=latest_coverage,
+        latest_partial=latest_partial,
     )
 
 
-def compute_signals(database: Database, today: dt.date) -> list[SignalResult]:
+def compute_signals(database: Database, today: dt.date, cover: Coverage | None = None) -> list[SignalResult]:
     """Every signal in SIGNALS order."""
+    cover = cover if cover is not None else coverage(database)
     cache: dict[str, list[Any]] = {}
-    return [compute_signal(database, spec, today, cache) for spec in SIGNALS]
+    return [compute_signal(database, spec, today, cache, cover) for spec in SIGNALS]

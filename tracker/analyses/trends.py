@@ -1,10 +1,19 @@
-"""Trends of monthly shares: an OLS slope in percentage points per month with a 95% interval, and crossovers.
+"""Trends of monthly shares: an OLS slope with a Newey-West (HAC) 95% interval, a change-of-direction check,
+and crossovers.
 
-Why OLS on monthly shares: each monthly share is already an aggregate over many items, the question is
-whether it drifts, and a straight line over a trailing year is the simplest summary readers can check by eye.
-The interval uses the Student t quantile with n-2 degrees of freedom (computed here: scipy is not a
-dependency). Its limit: months are not independent (autocorrelated residuals make the interval too narrow),
-so calls near the edge deserve caution; the README says so.
+Why OLS on monthly shares: each monthly share already aggregates many items, the question is whether it
+drifts, and a straight line over a trailing year is a summary readers can check by eye. Monthly shares are
+autocorrelated, so the interval uses heteroskedasticity- and autocorrelation-consistent (Newey-West, Bartlett
+kernel) standard errors from statsmodels, with the small-sample correction n/(n-k) and Student t quantiles
+with n-2 degrees of freedom. The lag truncation is the Newey-West (1994) rule floor(4 (n/100)^(2/9)), at
+least one lag.
+
+A straight line is only a fair summary when the window holds no change of direction. `direction_change`
+fits, for every month with at least MIN_SEGMENT points on each side, a continuous two-segment line (a hinge
+at that month) and keeps the best one. The window "changed direction" there when the two slopes have
+opposite signs, each at least FLAT_TOLERANCE_PP in size, and the hinge improves on the straight line by an
+F test at BREAK_ALPHA. The hinge month is searched for, which makes the nominal F level optimistic; the
+strict 1% level is chosen for that reason.
 """
 
 from __future__ import annotations
@@ -12,14 +21,28 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 TREND_WINDOW_MONTHS = 12  # the trailing window the slope is fitted over
-MIN_POINTS = 6  # fewer monthly points than this: "insufficient history"
+MIN_POINTS = 6  # fewer comparable monthly points than this: "insufficient history"
 FLAT_TOLERANCE_PP = 0.05  # slopes smaller than this (pp/month) are called flat even when "significant"
+MIN_SEGMENT = 3  # points each side of a candidate change of direction
+BREAK_ALPHA = 0.01  # F-test level for a change of direction
+
+
+@dataclass(frozen=True)
+class DirectionChange:
+    """The window's line bends at `month`: slopes (pp/month) before and after, and the F test's p-value."""
+
+    month: str
+    slope_before_pp: float
+    slope_after_pp: float
+    p_value: float
 
 
 @dataclass(frozen=True)
 class Trend:
-    """Slope of a share in percentage points per month with its 95% interval, over `points` months."""
+    """Slope of a share in percentage points per month with its HAC 95% interval, over `points` months."""
 
     slope_pp: float
     low_pp: float
@@ -27,10 +50,15 @@ class Trend:
     points: int
     first_month: str
     last_month: str
+    hac_lags: int
+    change: DirectionChange | None = None
 
     @property
     def call(self) -> str:
-        """rising / falling when the whole 95% interval lies on one side of zero, else flat."""
+        """rising / falling when the whole 95% interval lies on one side of zero, "changed direction in
+        MONTH" when a line does not describe the window, else flat."""
+        if self.change is not None:
+            return f"changed direction in {self.change.month}"
         if self.low_pp > 0 and self.slope_pp >= FLAT_TOLERANCE_PP:
             return "rising"
         if self.high_pp < 0 and self.slope_pp <= -FLAT_TOLERANCE_PP:
@@ -52,96 +80,86 @@ def add_months(month: str, delta: int) -> str:
     return month_name(month_index(month) + delta)
 
 
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz)."""
-    tiny = 1e-300
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 300):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-14:
-            break
-    return h
+def newey_west_lags(n: int) -> int:
+    """The Newey-West (1994) lag truncation floor(4 (n/100)^(2/9)), at least one."""
+    return max(1, math.floor(4 * (n / 100) ** (2 / 9)))
 
 
-def incomplete_beta(a: float, b: float, x: float) -> float:
-    """The regularized incomplete beta function I_x(a, b)."""
-    if x <= 0:
-        return 0.0
-    if x >= 1:
-        return 1.0
-    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    if x < (a + 1) / (a + b + 2):
-        return math.exp(log_front) * _betacf(a, b, x) / a
-    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
+def ols_hac(exog: np.ndarray, endog: np.ndarray, lags: int):  # type: ignore[no-untyped-def]
+    """statsmodels OLS results with Newey-West covariance (Bartlett kernel, small-sample correction, t)."""
+    from statsmodels.regression.linear_model import OLS  # imported here: it takes a second to load
+
+    return OLS(endog, exog).fit(
+        cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True
+    )
 
 
-def t_cdf(t: float, df: float) -> float:
-    """P(T <= t) for Student's t with `df` degrees of freedom."""
-    tail = 0.5 * incomplete_beta(df / 2.0, 0.5, df / (df + t * t))
-    return 1.0 - tail if t >= 0 else tail
+def _window(points: list[tuple[str, float]], window: int) -> list[tuple[int, float]]:
+    last = max(month_index(month) for month, _ in points)
+    return sorted((month_index(m), v * 100.0) for m, v in points if month_index(m) > last - window)
 
 
-def t_quantile(p: float, df: float) -> float:
-    """The `p` quantile of Student's t (bisection on the CDF; accurate to ~1e-10)."""
-    if not 0 < p < 1:
-        raise ValueError("p must be in (0, 1)")
-    if p < 0.5:
-        return -t_quantile(1 - p, df)
-    low, high = 0.0, 1.0
-    while t_cdf(high, df) < p:
-        high *= 2
-    for _ in range(200):
-        middle = (low + high) / 2
-        if t_cdf(middle, df) < p:
-            low = middle
-        else:
-            high = middle
-        if high - low < 1e-12:
-            break
-    return (low + high) / 2
+def direction_change(recent: list[tuple[int, float]]) -> DirectionChange | None:
+    """The best continuous two-segment fit, when it shows a significant change of direction (module doc)."""
+    from statsmodels.regression.linear_model import OLS
+
+    n = len(recent)
+    if n < 2 * MIN_SEGMENT + 1:
+        return None
+    xs = np.array([x for x, _ in recent], dtype=float)
+    ys = np.array([y for _, y in recent], dtype=float)
+    line = OLS(ys, np.column_stack([np.ones(n), xs])).fit()
+    best = None
+    for position in range(MIN_SEGMENT - 1, n - MIN_SEGMENT):
+        hinge = xs[position]
+        exog = np.column_stack([np.ones(n), xs, np.maximum(0.0, xs - hinge)])
+        fit = OLS(ys, exog).fit()
+        if best is None or fit.ssr < best[1].ssr:
+            best = (position, fit)
+    assert best is not None
+    position, fit = best
+    before, after = fit.params[1], fit.params[1] + fit.params[2]
+    if line.ssr <= 0 or fit.ssr >= line.ssr:
+        return None
+    _, p_value, _ = fit.compare_f_test(line)
+    opposite = before * after < 0 and min(abs(before), abs(after)) >= FLAT_TOLERANCE_PP
+    if not opposite or p_value >= BREAK_ALPHA:
+        return None
+    return DirectionChange(
+        month=month_name(int(xs[position])),
+        slope_before_pp=float(before),
+        slope_after_pp=float(after),
+        p_value=float(p_value),
+    )
 
 
 def ols_trend(points: list[tuple[str, float]], window: int = TREND_WINDOW_MONTHS) -> Trend | None:
     """OLS of shares (fractions) on month over the trailing `window` months; None below MIN_POINTS points."""
     if not points:
         return None
-    last = max(month_index(month) for month, _ in points)
-    recent = sorted((month_index(m), v * 100.0) for m, v in points if month_index(m) > last - window)
+    recent = _window(points, window)
     n = len(recent)
     if n < MIN_POINTS:
         return None
-    xs = [x for x, _ in recent]
-    ys = [y for _, y in recent]
-    mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in recent) / sxx
-    intercept = mean_y - slope * mean_x
-    residual = sum((y - (intercept + slope * x)) ** 2 for x, y in recent)
-    standard_error = math.sqrt(residual / (n - 2) / sxx)
-    half_width = t_quantile(0.975, n - 2) * standard_error
+    xs = np.array([x for x, _ in recent], dtype=float)
+    ys = np.array([y for _, y in recent], dtype=float)
+    exog = np.column_stack([np.ones(n), xs - xs[0]])
+    lags = newey_west_lags(n)
+    if np.ptp(ys) == 0:  # a constant share: no variance to estimate, the slope is exactly zero
+        slope, low, high = 0.0, 0.0, 0.0
+    else:
+        result = ols_hac(exog, ys, lags)
+        low, high = result.conf_int(alpha=0.05)[1]
+        slope = float(result.params[1])
     return Trend(
-        slope_pp=slope,
-        low_pp=slope - half_width,
-        high_pp=slope + half_width,
+        slope_pp=float(slope),
+        low_pp=float(low),
+        high_pp=float(high),
         points=n,
-        first_month=month_name(xs[0]),
-        last_month=month_name(xs[-1]),
+        first_month=month_name(int(xs[0])),
+        last_month=month_name(int(xs[-1])),
+        hac_lags=lags,
+        change=direction_change(recent),
     )
 
 

@@ -174,7 +174,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "report_date": "the report's date",
         "out_dir": "where its files were written",
         "formats": "formats written, e.g. `md,html,json`",
-        "verdict": "the overall verdict: supported, mixed or not supported",
+        "verdict": "the overall verdict: supported, mixed, not supported or insufficient evidence",
         "figures": "every figure of the report (JSON, as report.json)",
     },
     "scheduler_jobs": {

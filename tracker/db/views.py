@@ -31,7 +31,18 @@ class View:
                 return f"to_char({expression}, 'YYYY-MM')"
             return f"strftime('%Y-%m', {expression})"
 
-        return re.sub(r"\{month:([^}]+)\}", month, self.sql)
+        def bound(match: re.Match[str]) -> str:
+            which, expression = match.group(1), match.group(2)
+            if dialect == "postgresql":
+                start = f"to_timestamp({expression} || '-01', 'YYYY-MM-DD')::timestamp"
+                return start if which == "start" else f"({start} + interval '1 month')"
+            # SQLite keeps timestamps as text in SQLAlchemy's format, microseconds included: compare like with like.
+            if which == "start":
+                return f"({expression} || '-01 00:00:00.000000')"
+            return f"(datetime({expression} || '-01', '+1 month') || '.000000')"
+
+        sql = re.sub(r"\{month_(start|end):([^}]+)\}", bound, self.sql)
+        return re.sub(r"\{month:([^}]+)\}", month, sql)
 
 
 # Countries are resolved per account (see tracker.attribution); these joins are how every view finds them.
@@ -39,6 +50,26 @@ _HF_AUTHOR_COUNTRY = "LEFT JOIN accounts a ON a.platform = 'hf' AND a.handle_key
 _HF_ROOT_COUNTRY = "LEFT JOIN accounts ra ON ra.platform = 'hf' AND ra.handle_key = m.root_author_key"
 
 _SHARE = "fraction (0..1) of the total over all rows, the unknown row included"
+_SHARE_ATTRIBUTED = (
+    "fraction (0..1) of the attributed total (the rows with a known country); NULL on the unknown row: "
+    "the headline share"
+)
+_COVERAGE = "fraction (0..1) of the total that is attributed to a country (the same on every row)"
+_MONTH_SHARE_ATTRIBUTED = (
+    "fraction (0..1) of the month's attributed total (rows with a known country); NULL on the unknown row"
+)
+_MONTH_COVERAGE = (
+    "fraction (0..1) of the month's total that is attributed to a country (the same on the month's rows)"
+)
+
+
+def _attributed(group: str, total: str, partition: str = "") -> str:
+    """`share_attributed` and `coverage` columns for a view grouped by `group` (a country expression)."""
+    known = f"SUM(CASE WHEN {group} IS NOT NULL THEN {total} ELSE 0 END) OVER ({partition})"
+    return (
+        f"CASE WHEN {group} IS NOT NULL THEN {total} * 1.0 / NULLIF({known}, 0) END AS share_attributed,\n"
+        f"       {known} * 1.0 / NULLIF(SUM({total}) OVER ({partition}), 0) AS coverage"
+    )
 
 
 def _sum_with_share(group: str, measure: str, name: str, source: str) -> str:
@@ -47,7 +78,8 @@ def _sum_with_share(group: str, measure: str, name: str, source: str) -> str:
     total = f"SUM(COALESCE({measure}, 0))"
     return f"""
 SELECT {group}, {total} AS {name},
-       {total} * 1.0 / NULLIF(SUM({total}) OVER (), 0) AS share
+       {total} * 1.0 / NULLIF(SUM({total}) OVER (), 0) AS share,
+       {_attributed(expression, total)}
 {source}
 GROUP BY {expression}
 """
@@ -163,6 +195,36 @@ WHERE c.captured_on = (SELECT max(c2.captured_on) FROM gh_contributors c2 WHERE 
 """,
     ),
     View(
+        name="hf_creation_months",
+        description=(
+            "Each creation month of the collected models and whether it is complete: the union of the "
+            "`hf_coverage` windows (completed whole-Hub crawls of new models, Hub dumps) covers the whole month "
+            "and it is before the current month (by the database's clock). Back-filled monthly series count only "
+            "complete months; the others are partial (e.g. before the first whole-Hub crawl only the registry's "
+            "publishers were collected)."
+        ),
+        columns={
+            "month": "creation month, `YYYY-MM` (UTC)",
+            "models": "collected models created that month",
+            "complete": "TRUE when the whole Hub was collected for the month and the month is over",
+        },
+        sql="""
+SELECT mm.month AS month, mm.models AS models,
+       CASE WHEN mm.month < {month:CURRENT_TIMESTAMP}
+             AND EXISTS (SELECT 1 FROM hf_coverage w
+                         WHERE (w.covered_from IS NULL OR w.covered_from <= {month_start:mm.month})
+                           AND w.covered_to >= {month_start:mm.month})
+             AND NOT EXISTS (SELECT 1 FROM hf_coverage i
+                             WHERE i.covered_to >= {month_start:mm.month} AND i.covered_to < {month_end:mm.month}
+                               AND NOT EXISTS (SELECT 1 FROM hf_coverage j
+                                               WHERE (j.covered_from IS NULL OR j.covered_from <= i.covered_to)
+                                                 AND j.covered_to > i.covered_to))
+            THEN TRUE ELSE FALSE END AS complete
+FROM (SELECT {month:created_at} AS month, COUNT(*) AS models FROM hf_models
+      WHERE created_at IS NOT NULL GROUP BY {month:created_at}) mm
+""",
+    ),
+    View(
         name="monthly_new_models",
         description="Models created each month by authors of each country (unknown creation dates excluded).",
         columns={
@@ -170,11 +232,14 @@ WHERE c.captured_on = (SELECT max(c2.captured_on) FROM gh_contributors c2 WHERE 
             "country": "ISO country of the author; NULL = unknown (a row of its own)",
             "models": "models created that month by authors of `country`",
             "derivatives": "those of them with at least one base-model edge (any relation)",
+            "share_attributed": _MONTH_SHARE_ATTRIBUTED + " (of `models`)",
+            "coverage": _MONTH_COVERAGE + " (of `models`)",
         },
         sql=f"""
 SELECT {{month:m.created_at}} AS month, a.country AS country, COUNT(*) AS models,
        SUM(CASE WHEN EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) THEN 1 ELSE 0 END)
-           AS derivatives
+           AS derivatives,
+       {_attributed("a.country", "COUNT(*)", "PARTITION BY {month:m.created_at}")}
 FROM hf_models m
 {_HF_AUTHOR_COUNTRY}
 WHERE m.created_at IS NOT NULL
@@ -188,9 +253,12 @@ GROUP BY {{month:m.created_at}}, a.country
             "month": "creation month of the derivative, `YYYY-MM` (UTC)",
             "root_country": "ISO country of the root model's namespace; NULL = unknown",
             "derivatives": "derivative models created that month whose root is from `root_country`",
+            "share_attributed": _MONTH_SHARE_ATTRIBUTED,
+            "coverage": _MONTH_COVERAGE,
         },
         sql=f"""
-SELECT {{month:m.created_at}} AS month, ra.country AS root_country, COUNT(*) AS derivatives
+SELECT {{month:m.created_at}} AS month, ra.country AS root_country, COUNT(*) AS derivatives,
+       {_attributed("ra.country", "COUNT(*)", "PARTITION BY {month:m.created_at}")}
 FROM hf_models m
 {_HF_ROOT_COUNTRY}
 WHERE m.created_at IS NOT NULL
@@ -205,6 +273,8 @@ GROUP BY {{month:m.created_at}}, ra.country
             "country": "ISO country of the author; NULL = unknown (a row of its own)",
             "downloads_30d": "sum of the models' newest 30-day download counts",
             "share": _SHARE,
+            "share_attributed": _SHARE_ATTRIBUTED,
+            "coverage": _COVERAGE,
         },
         sql=_sum_with_share(
             "a.country AS country",
@@ -220,6 +290,8 @@ GROUP BY {{month:m.created_at}}, ra.country
             "country": "ISO country of the owner; NULL = unknown (a row of its own)",
             "stars": "sum of the repositories' newest star counts",
             "share": _SHARE,
+            "share_attributed": _SHARE_ATTRIBUTED,
+            "coverage": _COVERAGE,
         },
         sql=_sum_with_share("country", "stars", "stars", "FROM gh_repo_latest\nWHERE gone = FALSE"),
     ),
@@ -230,6 +302,8 @@ GROUP BY {{month:m.created_at}}, ra.country
             "country": "ISO country of the author; NULL = unknown (a row of its own)",
             "likes": "sum of the models' newest like counts",
             "share": _SHARE,
+            "share_attributed": _SHARE_ATTRIBUTED,
+            "coverage": _COVERAGE,
         },
         sql=_sum_with_share(
             "a.country AS country", "m.likes", "likes", f"FROM hf_models m\n{_HF_AUTHOR_COUNTRY}"
@@ -245,6 +319,8 @@ GROUP BY {{month:m.created_at}}, ra.country
             "root_country": "ISO country of the root model's namespace; NULL = unknown (a row of its own)",
             "downloads_30d": "sum of the models' newest 30-day download counts",
             "share": _SHARE,
+            "share_attributed": _SHARE_ATTRIBUTED,
+            "coverage": _COVERAGE,
         },
         sql=_sum_with_share("root_country", "downloads_30d", "downloads_30d", "FROM hf_model_latest"),
     ),
@@ -255,6 +331,8 @@ GROUP BY {{month:m.created_at}}, ra.country
             "country": "ISO country of the owner; NULL = unknown (a row of its own)",
             "forks": "sum of the repositories' newest fork counts",
             "share": _SHARE,
+            "share_attributed": _SHARE_ATTRIBUTED,
+            "coverage": _COVERAGE,
         },
         sql=_sum_with_share("country", "forks", "forks", "FROM gh_repo_latest\nWHERE gone = FALSE"),
     ),
@@ -269,10 +347,13 @@ GROUP BY {{month:m.created_at}}, ra.country
             "contributors": "distinct contributor accounts",
             "contributions": "sum of their contribution counts",
             "share": "fraction (0..1) of all contributions, the unknown row included",
+            "share_attributed": _SHARE_ATTRIBUTED,
+            "coverage": _COVERAGE,
         },
-        sql="""
+        sql=f"""
 SELECT country, COUNT(DISTINCT login) AS contributors, SUM(contributions) AS contributions,
-       SUM(contributions) * 1.0 / NULLIF(SUM(SUM(contributions)) OVER (), 0) AS share
+       SUM(contributions) * 1.0 / NULLIF(SUM(SUM(contributions)) OVER (), 0) AS share,
+       {_attributed("country", "SUM(contributions)")}
 FROM gh_contributor_latest
 GROUP BY country
 """,
@@ -427,12 +508,15 @@ GROUP BY lm.month, a.country
             "month": "creation month, `YYYY-MM` (UTC)",
             "country": "ISO country of the owner; NULL = unknown",
             "repos": "repositories created that month",
+            "share_attributed": _MONTH_SHARE_ATTRIBUTED,
+            "coverage": _MONTH_COVERAGE,
         },
-        sql="""
-SELECT {month:created_at} AS month, country, COUNT(*) AS repos
+        sql=f"""
+SELECT {{month:created_at}} AS month, country, COUNT(*) AS repos,
+       {_attributed("country", "COUNT(*)", "PARTITION BY {month:created_at}")}
 FROM gh_repo_latest
 WHERE created_at IS NOT NULL AND (fork IS NULL OR fork = FALSE)
-GROUP BY {month:created_at}, country
+GROUP BY {{month:created_at}}, country
 """,
     ),
 ]

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from tracker.analyses.trends import month_index, month_name
+
+NAN = float("nan")
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-LINES = (  # group, colour, line style
+LINES = (  # group, colour, line style: shares of the attributed total, then the unknown share of the whole
     ("CN", "#d62728", "-"),
-    ("CN+HK+MO", "#d62728", ":"),
+    ("CN+HK+MO", "#ff9896", ":"),
     ("US", "#1f77b4", "-"),
     ("Europe", "#e6a100", "-"),
-    ("other", "#7f7f7f", "-"),
-    ("unknown", "#bbbbbb", "--"),
+    ("other", "#2ca02c", "-"),
+    ("unknown", "#7f7f7f", "--"),
 )
+SNAPSHOT_GAP_DAYS = 45  # snapshot points further apart than this are not joined by a line
+WINDOW_DAYS = 30  # a 30-day download count covers the 30 days before its collection day
 GROUP_COLOURS = {
     "CN": "#d62728",
     "US": "#1f77b4",
@@ -39,31 +47,118 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def share_chart(title: str, monthly: list[dict[str, Any]]) -> bytes | None:
-    """Share over time for CN (and CN+HK+MO), US, Europe, other and unknown; None below two months."""
-    if len(monthly) < 2:
+@dataclass
+class ShareSeries:
+    """What a share chart draws: x positions (dates), one value list per LINES group (NaN = no line there),
+    partial points drawn apart, and the 30-day windows snapshot downloads cover."""
+
+    x: list[dt.date]
+    values: dict[str, list[float]]
+    partial: dict[str, list[tuple[dt.date, float]]]
+    windows: list[tuple[dt.date, dt.date]]
+
+
+def _month_start(month: str) -> dt.date:
+    year, number = map(int, month.split("-")[:2])
+    return dt.date(year, number, 1)
+
+
+def _value(point: dict[str, Any], group: str) -> float:
+    if group == "unknown":
+        return NAN if point["coverage"] is None else 100.0 - point["coverage"]
+    value = point["share_attributed"].get(group)
+    return NAN if value is None else value
+
+
+def share_series(signal: dict[str, Any]) -> ShareSeries:
+    """The chart data of a signal. Creation signals: one place per calendar month from the first to the last,
+    NaN where a month has no data, partial months only as separate points. Snapshot signals: each value at its
+    collection day, with a break where collections are more than SNAPSHOT_GAP_DAYS apart."""
+    groups = [group for group, _, _ in LINES]
+    values: dict[str, list[float]] = {group: [] for group in groups}
+    partial: dict[str, list[tuple[dt.date, float]]] = {group: [] for group in groups}
+    x: list[dt.date] = []
+    windows: list[tuple[dt.date, dt.date]] = []
+    points = signal["monthly"]
+    if signal["history"] == "creation":
+        by_month = {point["month"]: point for point in points}
+        if points:
+            index, last = month_index(points[0]["month"]), month_index(points[-1]["month"])
+            while index <= last:
+                month = month_name(index)
+                x.append(_month_start(month) + dt.timedelta(days=14))
+                point = by_month.get(month)
+                for group in groups:
+                    value = NAN if point is None else _value(point, group)
+                    if point is not None and point["partial"]:
+                        partial[group].append((x[-1], value))
+                        value = NAN
+                    values[group].append(value)
+                index += 1
+        return ShareSeries(x, values, partial, windows)
+    previous: dt.date | None = None
+    for point in points:
+        day = dt.date.fromisoformat(point["collected_on"]) if point.get("collected_on") else None
+        day = day or (_month_start(month_name(month_index(point["month"]) + 1)) - dt.timedelta(days=1))
+        if previous is not None and (day - previous).days > SNAPSHOT_GAP_DAYS:
+            x.append(previous + (day - previous) / 2)  # a break in the line
+            for group in groups:
+                values[group].append(NAN)
+        x.append(day)
+        for group in groups:
+            values[group].append(_value(point, group))
+        if signal["unit"] == "downloads":
+            windows.append((day - dt.timedelta(days=WINDOW_DAYS), day))
+        previous = day
+    return ShareSeries(x, values, partial, windows)
+
+
+def share_chart(signal: dict[str, Any]) -> bytes | None:
+    """Shares of the attributed total over time for CN (and CN+HK+MO), US, Europe and other, with the unknown
+    share of the whole total; markers on every point, gaps where there is no data. None without data."""
+    series = share_series(signal)
+    if not series.x:
         return None
-    months = [point["month"] for point in monthly]
-    figure = _figure(7.5, 3.2)
+    from matplotlib.patches import Patch
+
+    figure = _figure(7.5, 3.4)
     axes = figure.add_subplot()
+    for start, end in series.windows:
+        axes.axvspan(start, end, color="#dddddd", alpha=0.5, linewidth=0)
+    handles = []
     for group, colour, style in LINES:
-        values = [point["shares"].get(group) for point in monthly]
-        axes.plot(
-            range(len(months)),
-            [v if v is not None else float("nan") for v in values],
+        label = "unknown (share of the whole total)" if group == "unknown" else f"{group} (of attributed)"
+        (line,) = axes.plot(
+            series.x,
+            series.values[group],
             color=colour,
             linestyle=style,
-            label=group,
-            linewidth=1.6,
+            marker="o",
+            markersize=3.5,
+            linewidth=1.5,
+            label=label,
         )
-    step = max(1, len(months) // 12)
-    axes.set_xticks(range(0, len(months), step))
-    axes.set_xticklabels(months[::step], rotation=45, ha="right", fontsize=8)
+        handles.append(line)
+        if series.partial[group]:
+            xs = [day for day, _ in series.partial[group]]
+            ys = [value for _, value in series.partial[group]]
+            axes.plot(
+                xs, ys, linestyle="none", marker="o", markersize=4, markerfacecolor="white", color=colour
+            )
+    if any(series.partial.values()):
+        (hollow,) = axes.plot([], [], linestyle="none", marker="o", markerfacecolor="white", color="#333333")
+        hollow.set_label("partial month (not in trends)")
+        handles.append(hollow)
+    if series.windows:
+        handles.append(Patch(color="#dddddd", label="30 days a download count covers"))
     axes.set_ylabel("share, %")
-    axes.set_ylim(bottom=0)
-    axes.set_title(title, fontsize=10)
+    axes.set_ylim(0, 100)
+    axes.set_title(signal["title"], fontsize=10)
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=7, ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False)
+    axes.tick_params(axis="x", labelsize=8, labelrotation=45)
+    axes.legend(
+        handles=handles, fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.3), frameon=False
+    )
     return _png(figure)
 
 
@@ -78,8 +173,16 @@ def publishers_chart(publishers: list[dict[str, Any]], group_of: Any) -> bytes |
     values = [row["downloads_30d"] for row in reversed(rows)]
     colours = [GROUP_COLOURS[group_of(row["country"])] for row in reversed(rows)]
     axes.barh(labels, values, color=colours)
+    from matplotlib.patches import Patch
+
+    shown = [group for group in GROUP_COLOURS if group in {group_of(row["country"]) for row in rows}]
+    axes.legend(
+        handles=[Patch(color=GROUP_COLOURS[group], label=group) for group in shown],
+        fontsize=7,
+        loc="lower right",
+    )
     axes.set_xlabel("30-day downloads")
-    axes.set_title("Top publishers by 30-day downloads (colour: CN red, US blue, Europe gold)", fontsize=10)
+    axes.set_title("Top publishers by 30-day downloads (colour: country group)", fontsize=10)
     axes.tick_params(axis="y", labelsize=8)
     axes.grid(axis="x", alpha=0.3)
     return _png(figure)
@@ -99,14 +202,45 @@ def roots_chart(months: list[dict[str, Any]], limit: int = 6) -> bytes | None:
         return None
     figure = _figure(7.5, 3.2)
     axes = figure.add_subplot()
-    labels = [month["month"] for month in months]
+    first, last = month_index(months[0]["month"]), month_index(months[-1]["month"])
+    labels = [month_name(index) for index in range(first, last + 1)]  # every calendar month: gaps stay gaps
+    by_month = {month["month"]: month for month in months}
     for root in roots:
         shares = [
-            next((e["share"] for e in month["top"] if e["root"] == root), float("nan")) for month in months
+            next((e["share"] for e in by_month[label]["top"] if e["root"] == root), NAN)
+            if label in by_month
+            else NAN
+            for label in labels
         ]
-        axes.plot(range(len(labels)), shares, label=root, linewidth=1.6)
-    axes.set_xticks(range(len(labels)))
-    axes.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
+        partial = [label in by_month and by_month[label].get("partial", False) for label in labels]
+        complete = [NAN if flag else share for share, flag in zip(shares, partial, strict=True)]
+        (line,) = axes.plot(
+            range(len(labels)), complete, label=root, linewidth=1.6, marker="o", markersize=3.5
+        )
+        apart = [(x, share) for x, (share, flag) in enumerate(zip(shares, partial, strict=True)) if flag]
+        if apart:  # partial months: hollow markers, off the line
+            axes.plot(
+                [x for x, _ in apart],
+                [share for _, share in apart],
+                linestyle="none",
+                marker="o",
+                markersize=4,
+                markerfacecolor="white",
+                color=line.get_color(),
+            )
+    if any(month.get("partial") for month in months):
+        axes.plot(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markerfacecolor="white",
+            color="#333333",
+            label="partial month",
+        )
+    step = max(1, len(labels) // 12)
+    axes.set_xticks(range(0, len(labels), step))
+    axes.set_xticklabels(labels[::step], rotation=45, ha="right", fontsize=8)
     axes.set_ylabel("share of new derivatives, %")
     axes.set_ylim(bottom=0)
     axes.set_title("New derivatives by root namespace (gaps: not among the month's largest)", fontsize=10)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from tracker.analyses.analysis import analyse
 from tracker.analyses.regions import group_of
+from tracker.analyses.verdict import DEFAULT_MIN_COVERAGE
 from tracker.config import Settings
 from tracker.db.engine import Database
 from tracker.db.models import Report
@@ -64,10 +65,16 @@ def previous_figures(database: Database) -> dict[str, Any] | None:
     return figures if isinstance(figures, dict) else None
 
 
+def min_coverage(settings: Settings) -> float:
+    """The attributed coverage a signal needs to enter the verdict (`[verdict] min_coverage`, a fraction)."""
+    value = settings.section("verdict").get("min_coverage", DEFAULT_MIN_COVERAGE)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ReportError(f"[verdict] min_coverage must be a fraction between 0 and 1, not {value!r}")
+    return float(value)
+
+
 def charts_for(figures: dict[str, Any]) -> dict[str, bytes | None]:
-    charts: dict[str, bytes | None] = {
-        key: share_chart(signal["title"], signal["monthly"]) for key, signal in figures["signals"].items()
-    }
+    charts: dict[str, bytes | None] = {key: share_chart(signal) for key, signal in figures["signals"].items()}
     charts["top_publishers"] = publishers_chart(figures["top_publishers"], group_of)
     charts["derivatives_by_root_publisher"] = roots_chart(figures["derivatives_by_root_publisher"])
     return charts
@@ -86,13 +93,14 @@ def write_report(
         raise ReportError(
             f"unknown report format {', '.join(unknown) or '(none)'}: choose from md, html, json"
         )
+    threshold = min_coverage(settings)
     directory = Path(out_dir) if out_dir is not None else settings.reports_dir / settings.today.isoformat()
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ReportError(f"cannot create report directory {directory}: {error.strerror or error}") from None
 
-    analysis = analyse(database, settings.today)
+    analysis = analyse(database, settings.today, threshold)
     figures = build_figures(analysis)
     figures["changes"] = changes_since(previous_figures(database), figures)
 
