@@ -89,7 +89,9 @@ def _integer(low: int | None = None, high: int | None = None) -> Callable[[Any],
     return parse
 
 
-def _number(low: float | None = None, high: float | None = None, *, above: bool = False) -> Callable[[Any], float]:
+def _number(
+    low: float | None = None, high: float | None = None, *, above: bool = False
+) -> Callable[[Any], float]:
     wanted = "a number" + (f" greater than {low:g}" if above and low is not None else _range_text(low, high))
 
     def parse(value: Any) -> float:
@@ -254,7 +256,9 @@ class Settings:
 
     def section(self, name: str) -> Mapping[str, Any]:
         """A TOML section's checked values with the schema's defaults filled in (empty when unknown)."""
-        declared = {key: spec.default for key, spec in SCHEMA.get(name, {}).items() if spec.default is not None}
+        declared = {
+            key: spec.default for key, spec in SCHEMA.get(name, {}).items() if spec.default is not None
+        }
         value = self.sections.get(name, {})
         return {**declared, **(value if isinstance(value, Mapping) else {})}
 

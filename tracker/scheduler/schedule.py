@@ -44,7 +44,9 @@ def make_trigger(expression: str, job: str = "job") -> CronSchedule:
     try:
         return CronSchedule(parse_cron(expression))
     except CronError as error:
-        raise ConfigError(f"[schedule] {job} = {expression!r} is not a valid cron expression: {error}") from None
+        raise ConfigError(
+            f"[schedule] {job} = {expression!r} is not a valid cron expression: {error}"
+        ) from None
 
 
 def scheduled_jobs(schedule: Mapping[str, str]) -> dict[str, CronSchedule]:
