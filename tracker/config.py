@@ -189,7 +189,10 @@ def _today(value: Any) -> dt.date:
 
 
 def _seconds(value: Any) -> int:
-    return int(_number(0)(value))
+    try:
+        return int(_number(0, 10 * 365 * 86400)(value))
+    except ValueError:
+        raise ValueError("a whole number of seconds from 0 to 315360000 (ten years)") from None
 
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -290,6 +293,8 @@ def _url_passwords(url: str) -> list[str]:
     match = _USERINFO_PASSWORD.match(url or "")
     if match and match.group(2):
         found.append(match.group(2))
+        # a parser that stops at the first '@' takes the rest for the host name and may print it
+        found.extend(part for part in match.group(2).split("@")[1:] if len(part) >= 4)
     for value in _QUERY_PASSWORD.findall(url or ""):
         if value[1]:
             found.append(value[1])
@@ -377,20 +382,17 @@ def _checked_toml(toml: Mapping[str, Any], path: Path | None) -> tuple[dict[str,
             if "catchup_grace" in (toml.get("schedule") or {}):
                 continue
         if name not in SCHEMA:
-            unknown.append(f"[{name}]")
+            unknown.append(f"[{name}] (known sections: {', '.join(SCHEMA)})")
             continue
         if not isinstance(body, dict):
             raise ConfigError(f"[{name}] must be a table of settings, not {body!r}")
         for key, value in body.items():
             spec = SCHEMA[name].get(key)
             if spec is None:
-                unknown.append(f"[{name}] {key}")
+                unknown.append(f"[{name}] {key} (known: {', '.join(SCHEMA[name])})")
                 continue
             sections.setdefault(name, {})[key] = _check(spec.parse, value, f"[{name}] {key}")
-    warnings = [
-        f"config file {path}: unknown setting {key} ignored (known: see README 'Configuration')"
-        for key in unknown
-    ]
+    warnings = [f"config file {path}: unknown setting {key} ignored" for key in unknown]
     return sections, warnings
 
 
