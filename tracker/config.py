@@ -78,8 +78,6 @@ def _integer(low: int | None = None, high: int | None = None) -> Callable[[Any],
     wanted = "a whole number" + _range_text(low, high)
 
     def parse(value: Any) -> int:
-        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(wanted)
         if (low is not None and value < low) or (high is not None and value > high):
@@ -95,11 +93,6 @@ def _number(
     wanted = "a number" + (f" greater than {low:g}" if above and low is not None else _range_text(low, high))
 
     def parse(value: Any) -> float:
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise ValueError(wanted) from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(wanted)
         number = float(value)
@@ -121,13 +114,18 @@ def _range_text(low: float | None, high: float | None) -> str:
 
 
 def _boolean(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+    if not isinstance(value, bool):
+        raise ValueError("true or false (a TOML boolean, unquoted)")
+    return value
+
+
+def _boolean_text(value: str) -> bool:
+    """An environment variable's text as a boolean (`1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off`)."""
+    if value.strip().lower() in ("1", "true", "yes", "on"):
         return True
-    if isinstance(value, str) and value.strip().lower() in ("", "0", "false", "no", "off"):
+    if value.strip().lower() in ("", "0", "false", "no", "off"):
         return False
-    raise ValueError("true or false")
+    raise ValueError("1 or 0 (or true/false, yes/no, on/off)")
 
 
 def _string_list(value: Any) -> list[str]:
@@ -432,6 +430,8 @@ def load_settings(
             value, where = cli[option], f"--{option.replace('_', '-')}"
         elif spec.env and env.get(spec.env):
             value, where = env[spec.env], spec.env
+            if spec.parse is _boolean:
+                value = _check(_boolean_text, value, where)
         else:
             continue
         sections.setdefault(name, {})[key] = _check(spec.parse, value, where)

@@ -1,8 +1,8 @@
 """Cron expressions with crontab(5) semantics, through croniter: parse, check, next fire time.
 
 Five fields `minute hour day-of-month month day-of-week` (0 and 7 are Sunday; names such as `mon` and `jan`;
-lists, ranges and steps as in crontab(5); when both day fields are restricted, either one matching fires), or
-six with seconds first. Times are UTC. An expression must fire at least once in every calendar year.
+lists, ranges and steps as in crontab(5); when both day fields are restricted, i.e. neither starts with `*`,
+either one matching fires, otherwise both must match), or six with seconds first. Times are UTC. An expression must fire at least once in every calendar year.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class Cron:
             after - dt.timedelta(seconds=1),
             second_at_beginning=self._seconds_first,
             max_years_between_matches=2,
+            implement_cron_bug=True,  # cron's own rule: a day field starting with '*' is unrestricted
         )
         when: dt.datetime = iterator.get_next(dt.datetime)
         while when < after:
@@ -57,7 +58,12 @@ def parse_cron(expression: str) -> Cron:
         raise CronError("hashed 'H' fields are not supported")
     cron = Cron(" ".join(fields))
     try:
-        croniter(cron.expression, dt.datetime(2024, 1, 1, tzinfo=UTC), second_at_beginning=len(fields) == 6)
+        croniter(
+            cron.expression,
+            dt.datetime(2024, 1, 1, tzinfo=UTC),
+            second_at_beginning=len(fields) == 6,
+            implement_cron_bug=True,
+        )
     except (ValueError, KeyError) as error:  # croniter's CroniterBadCronError is a ValueError
         raise CronError(str(error) or "malformed") from None
     for year in _YEARS_CHECKED:
