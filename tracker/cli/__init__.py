@@ -82,9 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     except RateLimitExceeded as error:
         click.echo(f"stopped early (resumable): {error}", err=True)
         return EXIT_RESUMABLE
-    except Interrupted:
-        click.echo("interrupted; the next run resumes", err=True)
-        return 0
+    except Interrupted:  # a stop request that no command turned into its own summary
+        click.echo("stopped: interrupted; the next run resumes", err=True)
+        return EXIT_RESUMABLE
     except OSError as error:  # a missing or read-only file or folder: name it, no trace
         _traceback(args)
         click.echo(f"error: {scrub(describe_os_error(error), _secrets())}", err=True)
