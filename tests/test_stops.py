@@ -28,10 +28,12 @@ BODY = b'[{"_id": "x", "id": "a/b"}]' + b" " * 4000
 
 
 class TricklingServer(LocalServer):
-    """Answers every request 200 with a body of `BODY`, one byte every `interval` seconds."""
+    """Answers every request 200 with a body of `BODY`, one byte every `interval` seconds (with
+    `headers=True`, the status line and headers too)."""
 
-    def __init__(self, interval: float = 0.2) -> None:
+    def __init__(self, interval: float = 0.2, *, headers: bool = False) -> None:
         self.interval = interval
+        self.headers = headers
         self.requested = threading.Event()
 
     def start(self) -> TricklingServer:
@@ -40,6 +42,16 @@ class TricklingServer(LocalServer):
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (the http.server API)
                 server.requested.set()
+                if server.headers:
+                    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(BODY)}\r\nX-Slow: {'x' * 200}\r\n\r\n"
+                    try:
+                        for byte in head.encode():
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(server.interval)
+                    except OSError:
+                        pass
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(BODY)))
@@ -71,6 +83,27 @@ def test_a_trickled_body_ends_at_the_overall_deadline() -> None:
             client.get("/api/models")
         elapsed = time.monotonic() - started
     assert elapsed < 5, f"the request was held {elapsed:.1f}s past its 1.5s deadline"
+
+
+def test_trickled_headers_end_at_the_overall_deadline_too() -> None:
+    with TricklingServer(headers=True) as server:
+        client = HttpClient(server.url, HubRateLimitPolicy(), deadline=1.5, max_attempts=1)
+        started = time.monotonic()
+        with pytest.raises(RetriesExhausted, match="deadline"):
+            client.get("/api/models")
+        elapsed = time.monotonic() - started
+    assert elapsed < 5, f"the request was held {elapsed:.1f}s past its 1.5s deadline"
+
+
+def test_a_stop_request_ends_trickled_headers_at_once() -> None:
+    stop = threading.Event()
+    with TricklingServer(headers=True) as server:
+        client = HttpClient(server.url, HubRateLimitPolicy(), stop=stop)
+        threading.Timer(1.0, stop.set).start()
+        started = time.monotonic()
+        with pytest.raises(Interrupted):
+            client.get("/api/models")
+        assert time.monotonic() - started < 4
 
 
 def test_a_stop_request_ends_a_trickled_body_at_once() -> None:

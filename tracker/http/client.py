@@ -23,6 +23,7 @@ import requests
 import urllib3
 
 from tracker import __version__
+from tracker.http.deadline import RequestWatchdog
 from tracker.http.errors import (
     ApiUnreachable,
     HttpStatusError,
@@ -122,6 +123,7 @@ class HttpClient:
         self._wait = sleep  # tests inject a recorder; by default waits are interruptible by `stop`
         self.session = session or requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, **(headers or {})})
+        self._watchdog = RequestWatchdog(self.session, self.stop)
 
     # --- URLs ---------------------------------------------------------------------------------------------
 
@@ -199,29 +201,34 @@ class HttpClient:
                 headers["If-None-Match"] = stored.etag
             elif stored and stored.last_modified:
                 headers["If-Modified-Since"] = stored.last_modified
+            due = time.monotonic() + self.deadline
             try:
-                due = time.monotonic() + self.deadline
-                response = self.session.get(
-                    url,
-                    headers=headers,
-                    timeout=(self.timeout[0], min(self.timeout[1], self.deadline)),
-                    allow_redirects=True,
-                    hooks={"response": self._refuse_off_host_redirect},
-                    stream=True,
-                )
-                content = self._read_body(response, url, due)  # a dropped connection surfaces now
+                with self._watchdog.watch(self.deadline):  # cuts the connection at the deadline or a stop
+                    response = self.session.get(
+                        url,
+                        headers=headers,
+                        timeout=(self.timeout[0], min(self.timeout[1], self.deadline)),
+                        allow_redirects=True,
+                        hooks={"response": self._refuse_off_host_redirect},
+                        stream=True,
+                    )
+                    content = self._read_body(response, url, due)  # a dropped connection surfaces now
             except (
                 requests.ConnectionError,
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,
                 urllib3.exceptions.HTTPError,  # raised by the raw reads of `_read_body`
             ) as error:
-                only_connection_errors = only_connection_errors and isinstance(
-                    error, requests.ConnectionError
+                if self.stop.is_set():
+                    raise Interrupted(f"stopped during the request to {shorten(url)}") from None
+                reason = type(error).__name__
+                late = time.monotonic() >= due
+                if late:
+                    reason = f"Timeout (no complete answer within the {self.deadline:.0f}s deadline)"
+                only_connection_errors = (
+                    only_connection_errors and isinstance(error, requests.ConnectionError) and not late
                 )
-                transient = self._retry_or_raise(
-                    transient, url, type(error).__name__, unreachable=only_connection_errors
-                )
+                transient = self._retry_or_raise(transient, url, reason, unreachable=only_connection_errors)
                 continue
             only_connection_errors = False
             self.counters.requests += 1
