@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import sys
 import traceback
@@ -28,8 +27,6 @@ from tracker.config import ConfigError, known_secrets, load_settings, mask_url, 
 from tracker.db.engine import DatabaseError
 from tracker.db.migrate import MigrationError
 from tracker.http.errors import Interrupted, RateLimitExceeded
-
-log = logging.getLogger("tracker.cli")
 
 
 def _secrets() -> tuple[str, ...]:
