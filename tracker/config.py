@@ -383,7 +383,9 @@ def _checked_toml(toml: Mapping[str, Any], path: Path | None) -> tuple[dict[str,
             unknown.append(f"[{name}] (known sections: {', '.join(SCHEMA)})")
             continue
         if not isinstance(body, dict):
-            raise ConfigError(f"[{name}] must be a table of settings, not {body!r}")
+            raise ConfigError(
+                f"[{name}] must be a table of settings ([{name}] and keys below it), not a {type(body).__name__}"
+            )
         for key, value in body.items():
             spec = SCHEMA[name].get(key)
             if spec is None:
