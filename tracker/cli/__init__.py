@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         error.show()
         return error.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):  # a second Ctrl-C/SIGTERM: stop at once
-        click.echo("stopped: interrupted; the next run resumes", err=True)
+        click.echo("stopped: interrupted (a collection resumes on its next run)", err=True)
         return EXIT_RESUMABLE
     except ConfigError as error:
         click.echo(f"error: configuration: {error}", err=True)
