@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         error.message = scrub(error.message, _secrets())
         error.show()
         return error.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):  # a second Ctrl-C/SIGTERM: stop at once
+    except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C where no stop handler is installed
         click.echo("stopped: interrupted (a collection resumes on its next run)", err=True)
         return EXIT_RESUMABLE
     except ConfigError as error:
