@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tracker"
 # Lower number = lower layer. `http` and `db` sit side by side below the collectors.
 LAYERS = {
     "config": 0,
+    "cron": 0,
     "logs": 0,
     "http": 1,
     "db": 1,

@@ -151,3 +151,77 @@ def test_log_lines_follow_the_current_stderr(capsys: pytest.CaptureFixture[str])
     logging.getLogger("tracker.test").warning("after the swap")
     err = capsys.readouterr().err
     assert "after the swap" in err and "Logging error" not in err
+
+
+@pytest.mark.parametrize("command", ["run", "daemon"])
+def test_a_missing_or_unusable_folder_is_named_in_one_line(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("not a folder")
+    cases = [
+        (f"sqlite:///{tmp_path / 'missing' / 'tracker.db'}", tmp_path / "reports", "missing"),
+        (f"sqlite:///{tmp_path / 'a-file' / 'tracker.db'}", tmp_path / "reports", "a-file"),
+        (f"sqlite:///{tmp_path / 'tracker.db'}", tmp_path / "a-file" / "reports", "a-file"),
+    ]
+    for url, reports, word in cases:
+        monkeypatch.setenv("TRACKER_REPORTS_DIR", str(reports))
+        code = main(["--database-url", url, command])
+        assert_one_clear_line(code, capsys.readouterr().err, 1, word, "folder")
+
+    # a read-only folder (simulated: the tests run as root, who may write anywhere)
+    read_only = tmp_path / "read-only"
+    read_only.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        "tracker.cli.folders.os.access",
+        lambda path, mode: False if Path(path) == read_only else real_access(path, mode),
+    )
+    monkeypatch.setenv("TRACKER_REPORTS_DIR", str(read_only / "reports"))
+    code = main(["--database-url", f"sqlite:///{tmp_path / 'tracker.db'}", command])
+    assert_one_clear_line(code, capsys.readouterr().err, 1, "read-only", str(read_only))
+    monkeypatch.setenv("TRACKER_REPORTS_DIR", str(tmp_path / "reports"))
+    code = main(["--database-url", f"sqlite:///{read_only / 'tracker.db'}", command])
+    assert_one_clear_line(code, capsys.readouterr().err, 1, "database folder", "read-only")
+    assert not (read_only / "tracker.db").exists()
+
+
+@pytest.mark.parametrize("flags", [[], ["-v"], ["-vv"], ["-vvv"], ["--verbose"], ["--verbose", "--verbose"]])
+def test_verbose_flags_alike_show_the_traceback_of_an_unexpected_error(
+    flags: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("an unexpected bug")
+
+    monkeypatch.setattr("tracker.cli.status_commands.read_status", broken)
+    code = main([*flags, "--database-url", f"sqlite:///{tmp_path / 'x.db'}", "status"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "error: RuntimeError: an unexpected bug" in err
+    assert ("Traceback" in err) == bool(flags), err
+
+
+def test_an_os_error_is_one_line_naming_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    def denied(*_: object, **__: object) -> None:
+        raise PermissionError(13, "Permission denied", "/data/somewhere")
+
+    monkeypatch.setattr("tracker.cli.status_commands.read_status", denied)
+    code = main(["--database-url", f"sqlite:///{tmp_path / 'x.db'}", "status"])
+    assert_one_clear_line(code, capsys.readouterr().err, 1, "Permission denied", "/data/somewhere")
+
+
+def test_a_report_on_an_unusable_database_leaves_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "garbage.db").write_bytes(b"this is not a database file" * 100)
+    out = tmp_path / "reports" / "today"
+    code = main(["--database-url", f"sqlite:///{tmp_path / 'garbage.db'}", "report", "--out", str(out)])
+    assert_one_clear_line(code, capsys.readouterr().err, 1, "database")
+    assert not out.exists() and not (tmp_path / "reports").exists()

@@ -4,8 +4,10 @@ output, logs (-vv, --log-json), stored rows or report files, through successes, 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,10 @@ from werkzeug import Request, Response
 from tests.fakes.github import FakeGitHub, add_example_data
 from tests.fakes.hub import FakeHub, sample_datasets, sample_models
 from tracker.cli import main
+from tracker.config import load_settings, mask_url
 from tracker.db.engine import Database
 from tracker.db.models import Base
+from tracker.runs import finish_run, start_run
 
 HF_TOKEN = "hf_SecretHubToken0123456789abcdef"
 GOOD_TOKEN = "ghp_SecretGoodToken0123456789abcdefABCD"
@@ -166,3 +170,81 @@ def test_a_server_that_echoes_the_token_back_does_not_get_it_stored_or_shown(
     assert any(HF_TOKEN in str(request.headers) for request, _ in httpserver.log)  # it was echoed
     assert not leaked(result.out + result.err), result.err
     assert not leaked(every_stored_text(database))
+
+
+def _pieces(token: str) -> list[str]:
+    """The token and its parts between control characters: none of them may show anywhere."""
+    return [token, *(part for part in re.split(r"[\x00-\x1f]+", token) if len(part) >= 6)]
+
+
+def test_tokens_with_stray_line_breaks_are_stripped_or_refused_and_never_leak(
+    database: Database,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("TRACKER_DATABASE_URL", database_url)
+    monkeypatch.setenv("TRACKER_TODAY", "2026-03-02")
+    outputs: list[str] = []
+    hf = ["-vv", "collect", "huggingface", "--since", "2024-01-01", "--org", "org-a", "--top", "3"]
+    with FakeHub(models=sample_models(), datasets=sample_datasets(), page_size=9) as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        # read from a secret file: surrounding whitespace (a leading CR, a trailing CRLF) is stripped
+        monkeypatch.setenv("HF_TOKEN", f"\r{HF_TOKEN}\r\n")
+        assert main(hf) == 0
+        outputs.append(capsys.readouterr().err)
+        assert hub.authorizations == {f"Bearer {HF_TOKEN}"}
+
+        refused = {
+            "HF_TOKEN": f"{HF_TOKEN[:12]}\r{HF_TOKEN[12:]}",
+            "GITHUB_TOKEN": f"{GOOD_TOKEN}\n{SMALL_TOKEN}",
+        }
+        for name, value in refused.items():
+            monkeypatch.setenv("HF_TOKEN", HF_TOKEN)
+            monkeypatch.setenv(name, value)
+            code = main(hf)
+            err = capsys.readouterr().err
+            outputs.append(err)
+            assert code == 2, err
+            assert err.count("\n") == 1 and err.startswith("error: configuration:") and name in err, err
+            for piece in _pieces(value):
+                assert piece not in err, (name, err)
+    logs = "\n".join(record.getMessage() for record in caplog.records) + caplog.text
+    everything = "\n".join([*outputs, logs, every_stored_text(database)])
+    for token in (HF_TOKEN, GOOD_TOKEN, SMALL_TOKEN):
+        for piece in _pieces(token):
+            assert piece not in everything, piece
+
+
+def test_a_stored_run_message_never_holds_a_loaded_secret(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_settings(environ={"HF_TOKEN": HF_TOKEN, "GITHUB_TOKEN": f"{GOOD_TOKEN},{SMALL_TOKEN}"})
+    run_id = start_run(database, "huggingface", dt.date(2026, 3, 2))
+    finish_run(
+        database,
+        run_id,
+        "failed",
+        message=f"InvalidHeader: Invalid header value b'Bearer {HF_TOKEN}' and {SMALL_TOKEN!r}",
+    )
+    stored = every_stored_text(database)
+    assert "InvalidHeader" in stored
+    assert not leaked(stored), stored
+
+
+def test_a_database_password_with_a_raw_at_sign_is_masked_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"postgresql://tracker:p@{DB_PASSWORD}@127.0.0.1:1/tracker"
+    assert mask_url(url) == "postgresql://tracker:***@127.0.0.1:1/tracker"
+    assert mask_url(f"postgresql://tracker@127.0.0.1:1/db?password={DB_PASSWORD}&sslmode=disable") == (
+        "postgresql://tracker@127.0.0.1:1/db?password=***&sslmode=disable"
+    )
+    for args in (["-vv", "status"], ["-vvv", "run"], ["query", "SELECT 1"]):
+        code = main(["--database-url", url, *args])
+        result = capsys.readouterr()
+        assert code == 1, result.err
+        assert DB_PASSWORD not in result.out + result.err, result.err
+        assert "127.0.0.1" in result.err

@@ -257,3 +257,19 @@ def test_a_body_larger_than_the_limit_is_refused(httpserver: HTTPServer) -> None
     with pytest.raises(ResponseTooLarge, match="more than"):
         client.get("/big")
     assert client.counters.retries == 0
+
+
+def test_an_html_error_page_is_reduced_to_status_and_title(httpserver: HTTPServer) -> None:
+    page = (
+        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset='utf-8'>\n<title>\n  404 &ndash; Not Found\n</title>\n"
+        "<style>body { font: 14px sans-serif }</style>\n</head>\n<body>\n<h1>Sorry</h1>\n"
+        + "<p>Nothing here.</p>\n" * 10
+        + "</body>\n</html>\n"
+    )
+    httpserver.expect_request("/api/models/x").respond_with_data(page, status=404, content_type="text/html")
+    client, _ = make_client(httpserver.url_for(""))
+    with pytest.raises(HttpStatusError) as error:
+        client.get("/api/models/x")
+    message = str(error.value)
+    assert "\n" not in message and "<" not in message, message
+    assert message.startswith("HTTP 404 from ") and message.endswith(": 404 \u2013 Not Found"), message

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from tracker.config import scrub
+from tracker.config import known_secrets, scrub
 
 
 class _ScrubSecrets(logging.Filter):
@@ -17,9 +17,16 @@ class _ScrubSecrets(logging.Filter):
         self.secrets = secrets
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            record.msg = scrub(record.getMessage(), self.secrets)
+        secrets = (*self.secrets, *known_secrets())
+        if secrets:
+            record.msg = scrub(record.getMessage(), secrets)
             record.args = None
+            if record.exc_info and not record.exc_text:  # a traceback quotes values: scrub it too
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = scrub(record.exc_text, secrets)
+            if record.stack_info:
+                record.stack_info = scrub(record.stack_info, secrets)
         return True
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from tracker.config import scrub
 from tracker.db.engine import Database
 from tracker.db.models import CollectionRun, utcnow
 from tracker.http.client import RequestCounters
@@ -85,9 +86,10 @@ def finish_run(
 ) -> None:
     """Close a run. `checkpoint=False` leaves the stored checkpoint as it is; None clears it.
 
-    The message is kept to its first line (a database error's text goes on with the SQL and its values)."""
+    The message is kept to its first line (a database error's text goes on with the SQL and its values),
+    without any secret the process has loaded."""
     if message:
-        message = (message.strip().splitlines() or [""])[0][:500]
+        message = (scrub(message).strip().splitlines() or [""])[0][:500]
     values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "message": message}
     if counters is not None:
         values.update(_counter_values(counters))

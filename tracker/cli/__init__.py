@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import logging
+import re
 import sys
+import traceback
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,23 +23,32 @@ from tracker.cli import (  # noqa: F401  (importing a module registers its comma
     status_commands,
 )
 from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, EXIT_USAGE, cli
-from tracker.config import ConfigError, load_settings, mask_url, scrub
+from tracker.config import ConfigError, known_secrets, load_settings, mask_url, scrub
 from tracker.db.engine import DatabaseError
 from tracker.db.migrate import MigrationError
 from tracker.http.errors import Interrupted, RateLimitExceeded
 
-log = logging.getLogger("tracker.cli")
-
 
 def _secrets() -> tuple[str, ...]:
     try:
-        return load_settings().secrets
+        return (*load_settings().secrets, *known_secrets())
     except Exception:
-        return ()
+        return known_secrets()
+
+
+def _verbose(argv: list[str]) -> bool:
+    """Whether any -v form was given (-v, -vv, -vvv, --verbose), before or after the command."""
+    return any(arg == "--verbose" or re.fullmatch(r"-v+", arg) for arg in argv)
+
+
+def _traceback(argv: list[str]) -> None:
+    if _verbose(argv):
+        click.echo(scrub(traceback.format_exc().rstrip(), _secrets()), err=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn expected failures into one line and an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
         cli.main(args=argv, prog_name="tracker", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -51,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         error.message = scrub(error.message, _secrets())
         error.show()
         return error.exit_code
-    except click.exceptions.Abort:
-        click.echo("error: aborted", err=True)
-        return EXIT_FAILED
+    except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C where no stop handler is installed
+        click.echo("stopped: interrupted (a collection resumes on its next run)", err=True)
+        return EXIT_RESUMABLE
     except ConfigError as error:
         click.echo(f"error: configuration: {error}", err=True)
         return EXIT_USAGE
@@ -61,8 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"error: {scrub(str(error), _secrets())}", err=True)
         return EXIT_FAILED
     except SQLAlchemyError as error:  # a database that went away mid-run: its first line, no SQL
-        if "-v" in (argv or sys.argv) or "-vv" in (argv or sys.argv):
-            log.exception("database error")
+        _traceback(args)
         original = getattr(error, "orig", None) or error
         detail = (str(original).strip().splitlines() or [type(original).__name__])[0]
         click.echo(f"error: database: {scrub(mask_url(detail), _secrets())}", err=True)
@@ -70,21 +79,28 @@ def main(argv: list[str] | None = None) -> int:
     except RateLimitExceeded as error:
         click.echo(f"stopped early (resumable): {error}", err=True)
         return EXIT_RESUMABLE
-    except Interrupted:
-        click.echo("interrupted; the next run resumes", err=True)
-        return 0
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        return 130
+    except Interrupted:  # a stop request that no command turned into its own summary
+        click.echo("stopped: interrupted; the next run resumes", err=True)
+        return EXIT_RESUMABLE
+    except OSError as error:  # a missing or read-only file or folder: name it, no trace
+        _traceback(args)
+        click.echo(f"error: {scrub(describe_os_error(error), _secrets())}", err=True)
+        return EXIT_FAILED
     except Exception as error:  # unexpected: one line, the traceback only with -v
-        if "-v" in (argv or sys.argv) or "-vv" in (argv or sys.argv):
-            log.exception("unexpected error")
+        _traceback(args)
         click.echo(
             f"error: {scrub(f'{type(error).__name__}: {error}', _secrets())} (run with -v for details)",
             err=True,
         )
         return EXIT_FAILED
     return 0
+
+
+def describe_os_error(error: OSError) -> str:
+    """`what: path` for an OS error (`Permission denied: /data/reports`), one line."""
+    what = error.strerror or str(error) or type(error).__name__
+    path = error.filename if error.filename is not None else ""
+    return f"{what}: {path}" if path else f"{what} ({type(error).__name__})"
 
 
 def run() -> None:

@@ -7,6 +7,7 @@ line on stderr with the contract's exit code: 0 done, 1 failed, 2 usage, 3 stopp
 
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,8 @@ class AppContext:
         if self._settings is None:
             self._settings = load_settings(self.overrides)
             configure_logging(self.verbose, self._settings.log_json, self._settings.secrets)
+            for warning in self._settings.warnings:
+                logging.getLogger("tracker.config").warning("%s", warning)
         return self._settings
 
     @property

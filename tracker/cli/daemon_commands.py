@@ -9,6 +9,7 @@ import click
 
 from tracker.cli.app import EXIT_OK, EXIT_RESUMABLE, AppContext, CliError, pass_app
 from tracker.cli.app import cli as root
+from tracker.cli.folders import require_writable_folders
 from tracker.config import load_settings
 from tracker.logs import configure_logging
 from tracker.scheduler.daemon import STOP_TIMEOUT, Daemon
@@ -32,6 +33,7 @@ def daemon(app: AppContext, stop_timeout: float) -> None:
     daemon on the same database exits 3 naming the lock.
     """
     settings = app.settings
+    require_writable_folders(settings)
     # The daemon's log is its record of events: at least one line per job, whatever -v says.
     configure_logging(max(app.verbose, 1), settings.log_json, settings.secrets)
     runner = Daemon(app.database, lambda: load_settings(app.overrides), stop_timeout=stop_timeout)

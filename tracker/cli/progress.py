@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from tracker.cli.app import AppContext
+from tracker.cli.app import EXIT_RESUMABLE, AppContext
 from tracker.sources.base import Progress as ProgressCallback
 
 LOG_EVERY_SECONDS = 15.0
@@ -18,16 +20,23 @@ LOG_EVERY_SECONDS = 15.0
 
 @contextlib.contextmanager
 def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Ctrl-C / SIGTERM set `stop`: the request in flight finishes, the checkpoint is kept and the run ends
-    `interrupted`. A second Ctrl-C stops at once."""
+    """Ctrl-C / SIGTERM set `stop`: the request in flight ends (at once, or at its deadline when the server
+    sends nothing), the checkpoint is kept and the run ends `interrupted` (exit 3). A second signal exits
+    at once with exit 3, leaving the run `running` for the next run to resume, as after a kill."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def on_signal(*_: object) -> None:
+    def on_signal(number: int, _frame: object) -> None:
+        name = signal.Signals(number).name
         if stop.is_set():
-            raise KeyboardInterrupt
+            _say(f"{name} received again: stopping now; the next run resumes\n")
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os._exit(EXIT_RESUMABLE)  # not an exception: threads reading a stalled server would hold exit
         stop.set()
+        _say(f"{name} received: stopping after the request in flight (again to stop at once)\n")
 
     previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     for number in previous:
@@ -37,6 +46,12 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def _say(text: str) -> None:
+    # os.write, not print: a handler may run while the main thread is inside a write to stderr
+    with contextlib.suppress(OSError):
+        os.write(2, text.encode())
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ import click
 
 from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, AppContext, CliError, pass_app
 from tracker.cli.app import cli as root
+from tracker.cli.folders import require_writable_folders
 from tracker.cli.progress import progress_display, stop_on_signals
 from tracker.scheduler.jobs import JobOutcome, one_line
 from tracker.scheduler.lock import DaemonLockHeld
@@ -31,6 +32,7 @@ def run(app: AppContext, out_dir: str | None) -> None:
     both platforms, attributes countries and writes the report into ./reports/YYYY-MM-DD/. Without
     GITHUB_TOKEN the GitHub part stops at the anonymous budget (resumable). Exit 0 once the report is written.
     """
+    require_writable_folders(app.settings, Path(out_dir) if out_dir else None)
     console = app.console
     console.print(f"database: {app.database.display_url}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.console import Console
 from rich.table import Table
 
 from tracker.cli.app import EXIT_FAILED, AppContext, CliError, pass_app
@@ -24,25 +25,25 @@ def status(app: AppContext, check: bool) -> None:
     if check:
         _check(app)
         return
-    info = read_status(app.database)
+    info = read_status(app.database, app.settings.schedule)
     console = app.console
+    if not console.is_terminal:  # a pipe or a file: whole values, however long (no cut, no ellipsis)
+        console = Console(highlight=False, soft_wrap=True, width=WIDE, file=console.file)
     console.print(f"database: {info.database} ({info.backend})")
     if info.revision is None:
         console.print(f"schema:   empty (run `tracker db upgrade` to create revision {info.head})")
         return
     console.print(f"schema:   {info.revision}" + ("" if info.up_to_date else f" (behind head {info.head})"))
 
-    counts = Table(title="rows", show_edge=False)
-    counts.add_column("table")
-    counts.add_column("rows", justify="right")
+    counts = _table("rows", ("table", "rows"))
     for table, count in info.row_counts.items():
         counts.add_row(table, f"{count:,}")
     console.print(counts)
 
-    runs = Table(title="last run per collector", show_edge=False)
-    for column in ("collector", "status", "started", "finished", "items", "requests"):
-        runs.add_column(column, no_wrap=True, min_width=len(column))
-    runs.add_column("message", overflow="ellipsis", no_wrap=True, max_width=36)
+    runs = _table(
+        "last run per collector",
+        ("collector", "status", "started", "finished", "items", "requests", "message"),
+    )
     for collector, run in sorted(info.last_runs.items()):
         runs.add_row(
             collector,
@@ -51,23 +52,35 @@ def status(app: AppContext, check: bool) -> None:
             age(run.finished_at) if run.finished_at else "-",
             f"{run.items:,}",
             f"{run.requests:,}",
-            (run.message or "")[:80],
+            run.message or "",
         )
     if info.last_runs:
         console.print(runs)
     else:
         console.print("no collection has run yet")
 
-    if info.jobs:
-        jobs = Table(title="daemon schedule", show_edge=False)
-        for column in ("job", "schedule", "next run (UTC)", "last result", "daemon"):
-            jobs.add_column(column)
-        for job in info.jobs:
-            when = job.next_run_at.strftime("%Y-%m-%d %H:%M:%S") if job.next_run_at else "-"
-            last = info.last_runs.get(job.job_id)
+    if info.schedule:
+        daemon = any(job.daemon for job in info.schedule)
+        title = "daemon schedule" if daemon else "schedule (configured; no daemon has recorded one)"
+        jobs = _table(title, ("job", "schedule", "next fire (UTC)", "now", "last result", "daemon"))
+        for job in info.schedule:
+            last = info.last_runs.get(job.job)
             result = f"{last.status} {age(last.finished_at or last.started_at)}" if last else "never run"
-            jobs.add_row(job.job_id, job.schedule, when, result, job.daemon or "-")
+            now = f"running (run {last.id})" if job.running and last else "-"
+            jobs.add_row(job.job, job.schedule, job.next_fire_text, now, result, job.daemon or "-")
         console.print(jobs)
+
+
+WIDE = 10_000  # columns for output that is not a terminal: rich never needs to cut a value
+
+
+def _table(title: str, columns: tuple[str, ...]) -> Table:
+    """A table whose cells wrap (fold) when the terminal is narrow, never cut with an ellipsis."""
+    table = Table(title=title, show_edge=False)
+    numeric = {"rows", "items", "requests"}
+    for column in columns:
+        table.add_column(column, justify="right" if column in numeric else "left", overflow="fold")
+    return table
 
 
 def _check(app: AppContext) -> None:

@@ -8,17 +8,22 @@ as given, but only on the configured host.
 
 from __future__ import annotations
 
+import html
 import logging
 import random
+import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
+import urllib3
 
 from tracker import __version__
+from tracker.http.deadline import RequestWatchdog
 from tracker.http.errors import (
     ApiUnreachable,
     HttpStatusError,
@@ -91,6 +96,7 @@ class HttpClient:
         *,
         headers: Mapping[str, str] | None = None,
         timeout: tuple[float, float] = (10.0, 60.0),
+        deadline: float = 180.0,
         max_attempts: int = 6,
         backoff_base: float = 1.0,
         backoff_max: float = 60.0,
@@ -105,6 +111,7 @@ class HttpClient:
         self._base = urlsplit(self.base_url)
         self.policy = policy
         self.timeout = timeout
+        self.deadline = deadline  # seconds for one attempt, connect to last byte (a trickle cannot hold it)
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
@@ -116,6 +123,7 @@ class HttpClient:
         self._wait = sleep  # tests inject a recorder; by default waits are interruptible by `stop`
         self.session = session or requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, **(headers or {})})
+        self._watchdog = RequestWatchdog(self.session, self.stop)
 
     # --- URLs ---------------------------------------------------------------------------------------------
 
@@ -193,27 +201,34 @@ class HttpClient:
                 headers["If-None-Match"] = stored.etag
             elif stored and stored.last_modified:
                 headers["If-Modified-Since"] = stored.last_modified
+            due = time.monotonic() + self.deadline
             try:
-                response = self.session.get(
-                    url,
-                    headers=headers,
-                    timeout=self.timeout,
-                    allow_redirects=True,
-                    hooks={"response": self._refuse_off_host_redirect},
-                    stream=True,
-                )
-                content = self._read_body(response, url)  # read fully here: a dropped connection surfaces now
+                with self._watchdog.watch(self.deadline):  # cuts the connection at the deadline or a stop
+                    response = self.session.get(
+                        url,
+                        headers=headers,
+                        timeout=(self.timeout[0], min(self.timeout[1], self.deadline)),
+                        allow_redirects=True,
+                        hooks={"response": self._refuse_off_host_redirect},
+                        stream=True,
+                    )
+                    content = self._read_body(response, url, due)  # a dropped connection surfaces now
             except (
                 requests.ConnectionError,
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,
+                urllib3.exceptions.HTTPError,  # raised by the raw reads of `_read_body`
             ) as error:
-                only_connection_errors = only_connection_errors and isinstance(
-                    error, requests.ConnectionError
+                if self.stop.is_set():
+                    raise Interrupted(f"stopped during the request to {shorten(url)}") from None
+                reason = type(error).__name__
+                late = time.monotonic() >= due
+                if late:
+                    reason = f"Timeout (no complete answer within the {self.deadline:.0f}s deadline)"
+                only_connection_errors = (
+                    only_connection_errors and isinstance(error, requests.ConnectionError) and not late
                 )
-                transient = self._retry_or_raise(
-                    transient, url, type(error).__name__, unreachable=only_connection_errors
-                )
+                transient = self._retry_or_raise(transient, url, reason, unreachable=only_connection_errors)
                 continue
             only_connection_errors = False
             self.counters.requests += 1
@@ -281,8 +296,11 @@ class HttpClient:
                 )
             return Fetched(url, response.status_code, data, response.headers, next_url)
 
-    def _read_body(self, response: requests.Response, url: str) -> bytes:
-        """The whole body, refusing one larger than `max_body_bytes` (a hostile or broken server)."""
+    def _read_body(self, response: requests.Response, url: str, due: float) -> bytes:
+        """The whole body, refusing one larger than `max_body_bytes` (a hostile or broken server).
+
+        Read as it arrives (`read1`), so a body trickled a byte at a time still ends at the deadline `due`
+        (a `Timeout`, retried like any other) and a stop request ends it at once (`Interrupted`)."""
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             response.close()
@@ -293,7 +311,16 @@ class HttpClient:
             )
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_content(1 << 20):
+        while True:
+            if self.stop.is_set():
+                response.close()
+                raise Interrupted(f"stopped while reading {shorten(url)}")
+            if time.monotonic() > due:
+                response.close()
+                raise requests.Timeout(f"no complete answer within the {self.deadline:.0f}s deadline")
+            chunk = response.raw.read1(1 << 20, decode_content=True)
+            if not chunk:
+                break
             size += len(chunk)
             if size > self.max_body_bytes:
                 response.close()
@@ -380,7 +407,15 @@ def _error_message(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return response.text[:200].strip()
+        text = response.text
+        if "html" in response.headers.get("Content-Type", "").lower() or re.match(r"\s*<", text):
+            title = re.search(r"<title[^>]*>(.*?)</title\s*>", text, re.IGNORECASE | re.DOTALL)
+            return _one_line(html.unescape(title.group(1))) if title else "an HTML page"
+        return _one_line(text[:200])
     if isinstance(body, dict):
-        return str(body.get("message") or body.get("error") or "")[:300]
+        return _one_line(str(body.get("message") or body.get("error") or "")[:300])
     return ""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]

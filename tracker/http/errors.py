@@ -55,4 +55,5 @@ class OffHostLink(HttpError):
 
 
 class Interrupted(HttpError):
-    """The process was asked to stop (SIGTERM/SIGINT); raised between requests, never mid-request."""
+    """The process was asked to stop (SIGTERM/SIGINT); raised between requests, or mid-request (the answer
+    in flight is dropped, so the page it held is read again on resume)."""

@@ -95,26 +95,29 @@ def write_report(
         )
     threshold = min_coverage(settings)
     directory = Path(out_dir) if out_dir is not None else settings.reports_dir / settings.today.isoformat()
+
+    # Everything is read and rendered before the folder exists: an unusable database leaves no empty folder.
+    analysis = analyse(database, settings.today, threshold)
+    figures = build_figures(analysis)
+    figures["changes"] = changes_since(previous_figures(database), figures)
+    contents: dict[str, str] = {}
+    for fmt in FORMATS:
+        if fmt not in wanted:
+            continue
+        if fmt == "md":
+            contents[fmt] = render_markdown(figures)
+        elif fmt == "html":
+            contents[fmt] = render_html(figures, charts_for(figures))
+        else:
+            contents[fmt] = json.dumps(figures, indent=2, ensure_ascii=False) + "\n"
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ReportError(f"cannot create report directory {directory}: {error.strerror or error}") from None
-
-    analysis = analyse(database, settings.today, threshold)
-    figures = build_figures(analysis)
-    figures["changes"] = changes_since(previous_figures(database), figures)
-
     paths = []
-    for fmt in FORMATS:
-        if fmt not in wanted:
-            continue
+    for fmt, content in contents.items():
         path = directory / f"report.{fmt}"
-        if fmt == "md":
-            content = render_markdown(figures)
-        elif fmt == "html":
-            content = render_html(figures, charts_for(figures))
-        else:
-            content = json.dumps(figures, indent=2, ensure_ascii=False) + "\n"
         try:
             _write_atomically(path, content)
         except OSError as error:

@@ -26,7 +26,6 @@ from apscheduler.events import (
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import delete, select
 
@@ -37,7 +36,7 @@ from tracker.db.models import CollectionRun, SchedulerJob
 from tracker.runs import FAILED, OK, RATE_LIMITED
 from tracker.scheduler.jobs import JobOutcome, describe_error, run_job
 from tracker.scheduler.lock import DaemonLock, DaemonLockHeld, owner_label
-from tracker.scheduler.schedule import next_fire, scheduled_jobs
+from tracker.scheduler.schedule import CronSchedule, next_fire, scheduled_jobs
 
 log = logging.getLogger("tracker.scheduler")
 
@@ -52,7 +51,7 @@ def _utcnow() -> dt.datetime:
 
 
 def missed_fire_time(
-    database: Database, job: str, trigger: CronTrigger, now: dt.datetime, grace_seconds: int
+    database: Database, job: str, trigger: CronSchedule, now: dt.datetime, grace_seconds: int
 ) -> dt.datetime | None:
     """When `job` should have run but did not: a fire time within the last `grace_seconds` with no completed
     run since, or `now` for a job that has never run at all (a new deployment starts collecting at once)."""

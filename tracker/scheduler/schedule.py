@@ -1,64 +1,55 @@
 """The daemon's schedule: cron expressions from `[schedule]` turned into APScheduler triggers.
 
-Expressions are standard 5-field cron (`minute hour day month weekday`, weekday 0 or 7 = Sunday) or 6 fields
-with seconds first (for tests). Times are UTC. A job set to `"off"` (or an empty string) is not scheduled.
+Expressions follow crontab(5) (`tracker.cron`, through croniter): 5 fields `minute hour day month weekday`
+(0 and 7 = Sunday, ranges and steps as in crontab(5)) or 6 with seconds first (for tests). Times are UTC.
+A job set to `"off"` (or an empty string) is not scheduled. APScheduler runs the jobs; croniter says when.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
 
-from tracker.config import ConfigError
+from tracker.config import SCHEDULE_OFF, ConfigError
+from tracker.cron import Cron, CronError, parse_cron
 
 JOBS = ("huggingface", "github", "report")
-DISABLED = ("", "off", "none", "disabled")
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DISABLED = SCHEDULE_OFF
 
 
-def _weekday_names(field: str) -> str:
-    # APScheduler 3 numbers weekdays from Monday = 0; cron from Sunday = 0. Names mean the same in both.
-    def name(match: re.Match[str]) -> str:
-        if match.group(1):  # a step such as */2 keeps its number
-            return match.group(0)
-        number = int(match.group(2))
-        if number > 7:
-            raise ValueError(f"weekday {number} is out of range 0-7")
-        return _WEEKDAYS[number]
+class CronSchedule(BaseTrigger):
+    """An APScheduler 3 trigger firing at a `Cron`'s times (UTC)."""
 
-    return re.sub(r"(/)?(\d+)", name, field)
+    def __init__(self, cron: Cron) -> None:
+        self.cron = cron
+
+    def get_next_fire_time(
+        self, previous_fire_time: dt.datetime | None, now: dt.datetime
+    ) -> dt.datetime | None:
+        # As APScheduler's own CronTrigger: from just after the previous fire time (so missed ones coalesce)
+        start = now if previous_fire_time is None else min(now, previous_fire_time + dt.timedelta(seconds=1))
+        return self.cron.next_fire(start)
+
+    def __str__(self) -> str:
+        return f"cron[{self.cron.expression}]"
+
+    def __repr__(self) -> str:
+        return f"<CronSchedule ({self.cron.expression!r}, timezone='UTC')>"
 
 
-def make_trigger(expression: str, job: str = "job") -> CronTrigger:
-    """A UTC `CronTrigger` for a 5- or 6-field cron expression; `ConfigError` naming the job when invalid."""
-    fields = expression.split()
+def make_trigger(expression: str, job: str = "job") -> CronSchedule:
+    """A UTC trigger for a 5- or 6-field cron expression; `ConfigError` naming the job when invalid."""
     try:
-        if len(fields) == 5:
-            minute, hour, day, month, weekday = fields
-            second = "0"
-        elif len(fields) == 6:
-            second, minute, hour, day, month, weekday = fields
-        else:
-            raise ValueError(f"expected 5 fields (or 6 with seconds first), got {len(fields)}")
-        return CronTrigger(
-            second=second,
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=_weekday_names(weekday),
-            timezone=dt.timezone.utc,
-        )
-    except ValueError as error:
+        return CronSchedule(parse_cron(expression))
+    except CronError as error:
         raise ConfigError(
             f"[schedule] {job} = {expression!r} is not a valid cron expression: {error}"
         ) from None
 
 
-def scheduled_jobs(schedule: Mapping[str, str]) -> dict[str, CronTrigger]:
+def scheduled_jobs(schedule: Mapping[str, str]) -> dict[str, CronSchedule]:
     """The enabled jobs of a `[schedule]` mapping and their triggers; unknown job names are an error."""
     unknown = sorted(set(schedule) - set(JOBS))
     if unknown:
@@ -70,12 +61,12 @@ def scheduled_jobs(schedule: Mapping[str, str]) -> dict[str, CronTrigger]:
     }
 
 
-def next_fire(trigger: CronTrigger, after: dt.datetime) -> dt.datetime | None:
+def next_fire(trigger: CronSchedule, after: dt.datetime) -> dt.datetime | None:
     """The first time at or after `after` when `trigger` fires."""
-    return trigger.get_next_fire_time(None, after)
+    return trigger.cron.next_fire(after)
 
 
-def period(trigger: CronTrigger, now: dt.datetime, samples: int = 8) -> dt.timedelta:
+def period(trigger: CronSchedule, now: dt.datetime, samples: int = 8) -> dt.timedelta:
     """The longest gap between the trigger's next fire times after `now` (a day for a daily job)."""
     times: list[dt.datetime] = []
     when: dt.datetime | None = now
