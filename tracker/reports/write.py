@@ -66,11 +66,9 @@ def previous_figures(database: Database) -> dict[str, Any] | None:
 
 
 def min_coverage(settings: Settings) -> float:
-    """The attributed coverage a signal needs to enter the verdict (`[verdict] min_coverage`, a fraction)."""
-    value = settings.section("verdict").get("min_coverage", DEFAULT_MIN_COVERAGE)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ReportError(f"[verdict] min_coverage must be a fraction between 0 and 1, not {value!r}")
-    return float(value)
+    """The attributed coverage a signal needs to enter the verdict (`[verdict] min_coverage`, a fraction;
+    the configuration schema has checked it)."""
+    return float(settings.section("verdict").get("min_coverage", DEFAULT_MIN_COVERAGE))
 
 
 def charts_for(figures: dict[str, Any]) -> dict[str, bytes | None]:
