@@ -19,9 +19,11 @@ from tests.fakes.hub import FakeHub, GeneratedModels
 from tracker.cli import main
 from tracker.cli.app import EXIT_RESUMABLE
 from tracker.collection import SourceBusy, SourceLock
+from tracker.config import load_settings
 from tracker.db.engine import Database
 from tracker.db.lock import sqlite_lock_path
 from tracker.runs import start_run
+from tracker.scheduler.jobs import collect_job
 from tracker.scheduler.lock import DaemonLock
 
 TODAY = "2026-01-02"
@@ -221,3 +223,18 @@ def test_a_waiting_lock_is_taken_as_soon_as_it_is_released(database: Database) -
     second.acquire(wait=30)
     assert second.held
     second.release()
+
+
+def test_a_daemon_job_skips_a_source_a_cli_collection_holds(
+    database: Database, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeHub(GeneratedModels(30)) as hub:
+        settings = load_settings({"hf_endpoint": hub.url, "today": TODAY})
+        holder = hold(database_url, "huggingface")
+        try:
+            outcome = collect_job("huggingface", database, settings)
+        finally:
+            holder.kill()
+            holder.wait(timeout=30)
+        assert outcome.status == "skipped" and "another huggingface collection" in (outcome.message or "")
+        assert hub.requests == [] and runs(database) == []
