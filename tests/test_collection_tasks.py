@@ -5,10 +5,12 @@ against another."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from tests.fakes.hub import FakeHub, sample_datasets, sample_models
 from tests.test_huggingface_collect import DAY, add_registry_account, clean_dump, collect, dump, rows
@@ -189,3 +191,22 @@ def test_a_cursor_the_new_endpoint_refuses_restarts_that_listing_with_a_warning(
     assert rows(database, "SELECT status FROM collection_tasks WHERE task = 'global' ORDER BY id DESC")[
         0
     ] == ("ok",)
+
+
+def test_a_checkpoint_of_another_shape_starts_the_task_over_with_a_warning(
+    database: Database, hub: FakeHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    stop = threading.Event()
+    assert (
+        collect(database, hub, stop=stop, progress=stop_in_the_new_model_crawl(stop)).status == "interrupted"
+    )
+    with database.engine.begin() as connection:  # e.g. written by an older version
+        connection.execute(
+            text("UPDATE collection_tasks SET checkpoint = :value WHERE task = 'global'"),
+            {"value": json.dumps({"kind": "hf.new_models", "next_url": "http://old.example/api/models"})},
+        )
+    start = len(hub.requests)
+    with caplog.at_level("WARNING"):
+        assert collect(database, hub).status == "ok"
+    assert "not readable; starting it over" in caplog.text
+    assert "cursor" not in global_requests(hub, start)[0]
