@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import text
 
 from tests.fakes.hub import Budget, FakeHub, hub_model, sample_datasets, sample_models
+from tracker.collection import CollectResult
 from tracker.config import load_settings
 from tracker.db.engine import Database
 from tracker.db.models import Account, Publisher
-from tracker.sources.base import CollectResult
 from tracker.sources.huggingface import HfPlan, RetryOptions, collect_huggingface
 
 DAY = dt.date(2025, 3, 1)
@@ -448,4 +448,6 @@ def test_a_completed_new_model_crawl_records_the_creation_window_it_covered(
     )
     newest = max(m["createdAt"] for m in sample_models() if m.get("createdAt", "").startswith("20"))
     assert source == "api" and str(recorded_on) == DAY.isoformat()
-    assert str(covered_from).startswith(SINCE.isoformat()) and str(covered_to)[:19] == newest[:19].replace("T", " ")
+    assert str(covered_from).startswith(SINCE.isoformat()) and str(covered_to)[:19] == newest[:19].replace(
+        "T", " "
+    )

@@ -8,7 +8,13 @@ import threading
 import click
 
 from tracker.cli.app import AppContext, pass_app
-from tracker.cli.collect_commands import collect_group, conclude_collection, max_wait_option
+from tracker.cli.collect_commands import (
+    collect_group,
+    conclude_collection,
+    max_wait_option,
+    run_collection,
+    wait_option,
+)
 from tracker.cli.progress import progress_display, stop_on_signals
 from tracker.db.migrate import ensure_schema
 from tracker.sources.huggingface import HfPlan, RetryOptions, collect_huggingface
@@ -47,6 +53,7 @@ from tracker.sources.huggingface import HfPlan, RetryOptions, collect_huggingfac
     help="Items asked per request (the Hub may send fewer).",
 )
 @max_wait_option
+@wait_option
 @pass_app
 def collect_huggingface_command(
     app: AppContext,
@@ -58,12 +65,15 @@ def collect_huggingface_command(
     no_new: bool,
     page_size: int,
     max_wait: float,
+    wait: float,
 ) -> None:
     """Collect models and datasets from the Hugging Face Hub (HF_ENDPOINT, HF_TOKEN).
 
     Covers every registry account on `hf` and each --org, new models by creation date back to --since
     (or the last complete crawl), and the --top most downloaded models; then runs attribution.
-    Exit 3 when stopped early (rate limit or Ctrl-C): the next run resumes from the checkpoint.
+    A listing that fails is recorded and the others go on (exit 1 at the end, naming it). Exit 3 when
+    stopped early (rate limit or Ctrl-C; the next run resumes from the checkpoints) or when another
+    Hub collection runs on this database (see --wait).
     """
     plan = HfPlan(
         since=since.date() if since else None,
@@ -79,5 +89,10 @@ def collect_huggingface_command(
     ensure_schema(database)
     stop = threading.Event()
     with stop_on_signals(stop), progress_display(app, "huggingface") as progress:
-        result = collect_huggingface(database, app.settings, plan, stop=stop, progress=progress)
+        result = run_collection(
+            "huggingface",
+            lambda: collect_huggingface(
+                database, app.settings, plan, stop=stop, progress=progress, wait=wait
+            ),
+        )
     conclude_collection(app, "huggingface", result, stop)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from tracker.cli.app import EXIT_RESUMABLE, AppContext
-from tracker.sources.base import Progress as ProgressCallback
+from tracker.collection import Progress as ProgressCallback
 
 LOG_EVERY_SECONDS = 15.0
 

@@ -20,13 +20,13 @@ from sqlalchemy import func, select
 
 from tracker.attribution import registry
 from tracker.attribution.attribute import run_attribution
+from tracker.collection import CollectResult, Progress, SourceBusy
 from tracker.config import ConfigError, Settings
 from tracker.db.engine import Database
 from tracker.db.models import CollectionRun
 from tracker.http.errors import Interrupted, RateLimitExceeded
 from tracker.reports import write_report
-from tracker.runs import FAILED, INTERRUPTED, OK, RATE_LIMITED, RUNNING, finish_run, start_run
-from tracker.sources.base import CollectResult, Progress
+from tracker.runs import FAILED, INTERRUPTED, OK, RATE_LIMITED, finish_run, start_run
 from tracker.sources.github import GhPlan, collect_github
 from tracker.sources.huggingface import HfPlan, collect_huggingface
 
@@ -67,25 +67,12 @@ def describe_error(error: BaseException) -> str:
     return one_line(f"{type(error).__name__}: {error}", 500)
 
 
-def _newest_run_id(database: Database) -> int:
+def _newest_run_id(database: Database, collector: str) -> int:
     with database.session() as session:
-        return session.scalar(select(func.max(CollectionRun.id))) or 0
-
-
-def close_leftover_runs(
-    database: Database, collector: str, after_id: int, status: str, message: str
-) -> int | None:
-    """After a step raised: close its runs newer than `after_id` still `running` as `status`; the newest id."""
-    with database.session() as session:
-        rows = session.execute(
-            select(CollectionRun.id, CollectionRun.status)
-            .where(CollectionRun.collector == collector, CollectionRun.id > after_id)
-            .order_by(CollectionRun.id)
-        ).all()
-    for run_id, run_status in rows:
-        if run_status == RUNNING:
-            finish_run(database, run_id, status, message=message)
-    return rows[-1][0] if rows else None
+        return (
+            session.scalar(select(func.max(CollectionRun.id)).where(CollectionRun.collector == collector))
+            or 0
+        )
 
 
 FULL_CRAWL_SINCE = dt.date(2000, 1, 1)  # before the Hub existed: the createdAt crawl lists every model
@@ -176,11 +163,15 @@ def collect_job(
         return JobOutcome(source, "skipped", message="stop requested before the job started")
     if plan is None:
         plan = huggingface_plan(settings) if source == "huggingface" else github_plan(settings)
-    before = _newest_run_id(database)
+    before = _newest_run_id(database, source)
     outcome = JobOutcome(source, FAILED)
     try:
         result = _collector(source)(database, settings, plan, stop=stop, progress=progress)
-    except Exception as error:  # a collector bug or a dead database: record it, keep the daemon alive
+    except SourceBusy as error:  # a `tracker collect` started by hand holds the source: not this time
+        log.warning("job %s skipped: %s", source, error)
+        return JobOutcome(source, "skipped", message=str(error))
+    except Exception as error:  # a collector bug or a dead database: the run row says so (or the next run
+        # of the source closes it, under the source's lock); keep the daemon alive
         if isinstance(error, Interrupted):
             status, message = INTERRUPTED, "stopped by request; the next run resumes"
         elif isinstance(error, RateLimitExceeded):
@@ -188,15 +179,12 @@ def collect_job(
         else:
             status, message = FAILED, describe_error(error)
             log.error("job %s failed: %s", source, message, exc_info=log.isEnabledFor(logging.DEBUG))
-        run_id = close_leftover_runs(database, source, before, status, message)
         outcome.status, outcome.message = status, message
-        outcome.runs = {source: run_id} if run_id is not None else {}
+        newest = _newest_run_id(database, source)
+        outcome.runs = {source: newest} if newest > before else {}
     else:
         outcome.status, outcome.items, outcome.message = result.status, result.items, result.message
         outcome.runs = {source: result.run_id}
-        if result.status == RUNNING:  # a collector that returned without closing its run
-            outcome.status = INTERRUPTED if stop.is_set() else FAILED
-            finish_run(database, result.run_id, outcome.status)
     # A stopped job attributes nothing more: attribution catches up after the next collection.
     if attribute_after and outcome.status in (OK, RATE_LIMITED) and not stop.is_set():
         run_id, status, _items, message = attribute(database, settings)
