@@ -8,6 +8,7 @@ CI=true, where that is a failure.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -155,3 +156,13 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # a closed port: a test that forgets fails fast
     monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """A CLI command run in-process gives the `tracker` logger its own handler and stops propagation;
+    later tests must still see log records through pytest's `caplog`."""
+    logger = logging.getLogger("tracker")
+    state = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    logger.handlers[:], logger.level, logger.propagate = state[0], state[1], state[2]

@@ -109,7 +109,6 @@ def test_contributors_empty_repository_and_too_large(github: FakeGitHub, clock: 
 def test_a_rejected_token_is_set_aside_and_the_next_one_used(
     github: FakeGitHub, clock: FakeClock, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(logging.getLogger("tracker"), "propagate", True)  # the CLI may have turned it off
     client = client_for(github, clock, "ghp_revokedSECRET", "t2")
     with caplog.at_level(logging.DEBUG, logger="tracker"):
         assert client.get("/users/dave").data["login"] == "dave"

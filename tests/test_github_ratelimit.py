@@ -78,7 +78,6 @@ def test_anonymous_sends_no_authorization() -> None:
 def test_401_sets_the_token_aside_naming_only_its_position(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(logging.getLogger("tracker"), "propagate", True)  # the CLI may have turned it off
     p = policy("ghp_firstSECRET", "ghp_secondSECRET")
     p.route(CORE)
     assert token_of(p) == "ghp_firstSECRET"
