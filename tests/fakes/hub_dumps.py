@@ -6,8 +6,11 @@ models.parquet` answers 302 to a second host name (`localhost` instead of `127.0
 `X-Linked-Size`, `X-Linked-Etag` (the sha256) and `X-Repo-Commit`; the storage host honours `Range`. Every
 request is recorded with its host and whether it carried an `Authorization` header.
 
+Any other request goes to `api` (the root URL of another fake, e.g. tests.fakes.hub.FakeHub) when set, so
+one endpoint serves both the dumps and the model listings.
+
 Faults: `truncate_once` sends half a file's body (with the full `Content-Length`) the first time it is asked
-for; `throttle` seconds are slept per 16 KB sent (so a test can kill a download in flight).
+for; `throttle` seconds are slept per `send_chunk` bytes sent (so a test can kill a download in flight).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
+
+import requests
 
 from tests.fakes.server import LocalServer
 
@@ -59,6 +64,8 @@ class FakeDumpRepo(LocalServer):
     repo: str = "cfahlgren1/hub-stats"
     page_size: int = 3
     throttle: float = 0.0
+    send_chunk: int = SEND_CHUNK
+    api: str | None = None
     requests: list[Seen] = field(default_factory=list)
     body_bytes_sent: int = 0
     _truncated: set[str] = field(default_factory=set)
@@ -127,7 +134,28 @@ class FakeDumpRepo(LocalServer):
                     return self._resolve(match["repo"], match["commit"], match["file"])
                 if match := _STORAGE.match(parts.path):
                     return self._storage(match["commit"], match["file"], head)
+                if fake.api is not None and not head:
+                    return self._forward()
                 self._json(404, {"error": "not found"})
+
+            def _forward(self) -> None:
+                sent = {"Host": self.headers.get("Host", "")}  # its Link headers then name this server
+                if self.headers.get("Authorization"):
+                    sent["Authorization"] = self.headers["Authorization"]
+                answer = requests.get(f"{fake.api}{self.path}", headers=sent, timeout=10)
+                self.send_response(answer.status_code)
+                for name, value in answer.headers.items():
+                    if name.lower() not in (
+                        "content-length",
+                        "connection",
+                        "transfer-encoding",
+                        "date",
+                        "server",
+                    ):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
 
             def _day(self, commit: str) -> DumpDay | None:
                 return next((day for day in fake.days if day.commit_id == commit), None)
@@ -205,8 +233,8 @@ class FakeDumpRepo(LocalServer):
                         fake._truncated.add(commit)
                 if cut:
                     body = body[: len(body) // 2]
-                for offset in range(0, len(body), SEND_CHUNK):
-                    piece = body[offset : offset + SEND_CHUNK]
+                for offset in range(0, len(body), fake.send_chunk):
+                    piece = body[offset : offset + fake.send_chunk]
                     try:
                         self.wfile.write(piece)
                         self.wfile.flush()
