@@ -21,7 +21,16 @@ from tracker.config import Settings
 from tracker.db.engine import Database
 from tracker.http import HttpError, Interrupted, RateLimitExceeded, RequestCounters
 from tracker.http.download import ByteProgress
-from tracker.runs import FAILED, INTERRUPTED, OK, RATE_LIMITED, finish_run, save_checkpoint, start_run
+from tracker.runs import (
+    FAILED,
+    INTERRUPTED,
+    OK,
+    RATE_LIMITED,
+    finish_run,
+    resumable_checkpoint,
+    save_checkpoint,
+    start_run,
+)
 from tracker.scheduler.jobs import attribute, describe_error
 from tracker.sources.huggingface.dump_collect import (
     COLLECTOR,
@@ -82,6 +91,9 @@ def ingest_dumps(
     expected failure (an unreachable or empty dump repository, a stop, a rate limit)."""
     stop = stop or threading.Event()
     params = {**plan.as_params(), "newest_only": newest_only}
+    # A run that continues a killed or stopped one skips the attribution before its first dump: that ran
+    # when the work began, and running it again now would give the remaining days other lineage roots.
+    resuming = resumable_checkpoint(database, COLLECTOR) is not None
     run_id = start_run(database, COLLECTOR, settings.today, params)
     result = BackfillResult(run_id, FAILED)
     reader: DumpReader | None = None
@@ -97,7 +109,7 @@ def ingest_dumps(
             commits = reader.find(plan)
         done = reader.ingested()
         todo = [commit for commit in commits if plan.force or commit.commit_id not in done]
-        if todo and attribute_before:
+        if todo and attribute_before and not resuming:
             attribute(database, settings)  # countries of the registry's accounts before the first roll-up
         for position, commit in enumerate(commits, 1):
             if stop.is_set():

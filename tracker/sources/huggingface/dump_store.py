@@ -17,9 +17,10 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from tracker.db.models import HfDump
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
 from tracker.sources.huggingface.store import dump_hub_id, store_repos
@@ -121,7 +122,8 @@ def mark_unlisted(session: Session, day: dt.date) -> tuple[int, int]:
     """After a whole dump of `day`: mark the models it no longer lists, unmark those listed again.
 
     Only models last seen before `day` are marked (an older dump replayed later never hides a model seen
-    since). Returns (marked, listed again)."""
+    since). A model this older dump lists but no newer dump already written has seen (its `last_seen_on` is
+    still `day` or earlier) is marked from the first newer dump. Returns (marked, listed again)."""
     marked = session.execute(
         text(
             f"UPDATE hf_models SET unlisted_on = :day WHERE unlisted_on IS NULL "
@@ -133,8 +135,24 @@ def mark_unlisted(session: Session, day: dt.date) -> tuple[int, int]:
     again = session.execute(
         text(
             f"UPDATE hf_models SET unlisted_on = NULL WHERE unlisted_on IS NOT NULL AND unlisted_on <= :day "
+            f"AND last_seen_on >= unlisted_on "
             f"AND EXISTS (SELECT 1 FROM {STAGING} d WHERE d.hub_id = hf_models.hub_id)"
         ),
         {"day": day},
     ).rowcount
+    later = session.scalar(
+        select(func.min(HfDump.dump_on)).where(HfDump.dump_on > day, HfDump.status == "ingested")
+    )
+    if later is not None:
+        marked += (
+            session.execute(
+                text(
+                    f"UPDATE hf_models SET unlisted_on = :later WHERE (unlisted_on IS NULL OR unlisted_on > :later) "
+                    f"AND last_seen_on <= :day "
+                    f"AND EXISTS (SELECT 1 FROM {STAGING} d WHERE d.hub_id = hf_models.hub_id)"
+                ),
+                {"day": day, "later": later},
+            ).rowcount
+            or 0
+        )
     return marked or 0, again or 0
