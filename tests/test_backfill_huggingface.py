@@ -59,7 +59,7 @@ def contents(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     }
     with database.engine.connect() as connection:
         return {
-            name: sorted((tuple(str(value) for value in row) for row in connection.execute(text(sql))))
+            name: sorted(tuple(str(value) for value in row) for row in connection.execute(text(sql)))
             for name, sql in queries.items()
         }
 
