@@ -234,6 +234,34 @@ def test_a_backfill_killed_mid_file_and_restarted_ends_with_the_same_database(
     assert contents(database) == reference
 
 
+def test_ctrl_c_stops_a_backfill_with_exit_3_and_the_next_run_finishes_it(
+    database: Database,
+    database_url: str,
+    served: list[ServedDay],
+    environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeDumpRepo(days=[day.day for day in served], throttle=0.05, send_chunk=512) as fake:
+        env = {**os.environ, "HF_ENDPOINT": fake.url, "TRACKER_DATABASE_URL": database_url}
+        child = subprocess.Popen(
+            [sys.executable, "-c", "from tracker.cli import run; run()", "backfill", "huggingface"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while fake.body_bytes_sent < 2048 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+        assert child.returncode == 3, err
+        assert "run again" in err.decode()
+        fake.throttle = 0.0
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        assert backfill(database_url) == 0
+    assert scalar(database, "SELECT count(*) FROM hf_dumps") == len([day for day in served if day.read])
+
+
 def _reset(database: Database) -> None:
     with database.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):

@@ -24,7 +24,7 @@ import requests
 from tracker.http.client import RETRY_STATUSES, HttpClient, _without_credentials, shorten
 from tracker.http.errors import HttpError, HttpStatusError, Interrupted, RateLimitExceeded
 
-CHUNK = 1 << 20
+CHUNK = 1 << 18  # bytes per read: small enough that Ctrl-C stops a slow download promptly
 MAX_REDIRECTS = 5
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
