@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tracker.sources.huggingface.parse import (
@@ -65,15 +67,20 @@ def count_rows(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
 
 
+_UTC = dt.timezone.utc
+_ZONE_UTC = ZoneInfo("UTC")  # what pyarrow gives timestamps with tz="UTC" (ZoneInfo instances are cached)
+
+
 def _time(value: Any) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return (
-            value.replace(tzinfo=dt.timezone.utc)
-            if value.tzinfo is None
-            else value.astimezone(dt.timezone.utc)
-        )
+        zone = value.tzinfo
+        if zone is _UTC:
+            return value
+        if zone is None or zone is _ZONE_UTC:
+            return value.replace(tzinfo=_UTC)
+        return value.astimezone(_UTC)
     try:
         return parse_hub_time(value if isinstance(value, str) else str(value), "time")
     except MalformedItem:
@@ -105,9 +112,12 @@ def _gated(value: Any) -> str | None:
     return None
 
 
-def _parents(repo_id: str, tags: list[str] | None, base_models: Any) -> list[Parent]:
-    """`base_model:` tags first (as the API collector reads them), then parents only `baseModels` names."""
-    parents = parse_lineage(repo_id, tags, {})
+def _parents(repo_id: str, tags: list[str] | None, base_models: Any, tagged: bool) -> list[Parent]:
+    """`base_model:` tags first (as the API collector reads them), then parents only `baseModels` names.
+    `tagged`: whether any tag starts with `base_model:` (found for the whole batch at once)."""
+    if not tagged and not base_models:
+        return []
+    parents = parse_lineage(repo_id, tags, {}) if tagged else []
     if not isinstance(base_models, dict) or not base_models.get("models"):
         return parents
     relation = base_models.get("relation")
@@ -128,6 +138,22 @@ def _parents(repo_id: str, tags: list[str] | None, base_models: Any) -> list[Par
     return parents
 
 
+def _rows_with_tag_prefix(batch: pa.RecordBatch, prefix: str) -> set[int]:
+    """Indices of the rows with a tag starting with `prefix`, computed by pyarrow for the whole batch."""
+    index = batch.schema.get_field_index("tags")
+    if index < 0 or not _is_string_list(batch.schema.field(index).type):
+        return set()
+    tags = batch.column(index)
+    matches = pc.starts_with(pc.list_flatten(tags), prefix)
+    return set(pc.filter(pc.list_parent_indices(tags), matches).to_pylist())
+
+
+def _is_string_list(kind: pa.DataType) -> bool:
+    return (pa.types.is_list(kind) or pa.types.is_large_list(kind)) and (
+        pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
+    )
+
+
 def _column(batch: pa.RecordBatch, name: str) -> list[Any]:
     index = batch.schema.get_field_index(name)
     if index < 0:
@@ -141,6 +167,9 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
     columns = [name for name in COLUMNS if name in set(file.schema_arrow.names)]
     for batch in file.iter_batches(batch_size=batch_rows, columns=columns):
         values = {name: _column(batch, name) for name in COLUMNS}
+        index = batch.schema.get_field_index("tags")
+        tags_checked = index >= 0 and _is_string_list(batch.schema.field(index).type)
+        tagged = _rows_with_tag_prefix(batch, "base_model:")
         rows: dict[str, RepoRow] = {}
         skipped = 0
         for i in range(batch.num_rows):
@@ -150,7 +179,11 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
                 continue
             repo_id = repo_id.strip()
             tags = values["tags"][i]
-            if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+            if (
+                tags is not None
+                and not tags_checked
+                and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags))
+            ):
                 tags = None
             author = _text(values["author"][i], 200) or (repo_id.split("/", 1)[0] if "/" in repo_id else None)
             created = _time(values["createdAt"][i])
@@ -173,7 +206,7 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
                 trending_score=_count(values["trendingScore"][i]),
                 pipeline_tag=_text(values["pipeline_tag"][i], 100),
                 library_name=_text(values["library_name"][i], 100),
-                parents=_parents(repo_id, tags, values["baseModels"][i]),
+                parents=_parents(repo_id, tags, values["baseModels"][i], i in tagged),
             )
         yield DumpBatch(list(rows.values()), skipped)
 
