@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import text
 
 from tests.fakes.github import FakeClock, FakeGitHub
+from tracker.collection import CollectResult
 from tracker.config import Settings, load_settings
 from tracker.db.engine import Database
-from tracker.db.models import Account
-from tracker.sources.base import CollectResult
+from tracker.db.models import Account, Publisher
 from tracker.sources.github import GhPlan, collect_github
 
 TODAY = dt.date(2026, 3, 2)
@@ -59,8 +59,14 @@ def run(
 
 
 def add_registry_account(database: Database, handle: str) -> None:
+    """A registry publisher with this GitHub account (only accounts linked to a publisher are owners)."""
     with database.session() as session:
-        session.add(Account(platform="github", handle=handle, handle_key=handle.lower()))
+        publisher = Publisher(slug=f"gh-{handle.lower()}", name=handle)
+        session.add(publisher)
+        session.flush()
+        session.add(
+            Account(platform="github", handle=handle, handle_key=handle.lower(), publisher_id=publisher.id)
+        )
 
 
 def dump(database: Database) -> dict[str, list[tuple[Any, ...]]]:
@@ -84,6 +90,7 @@ def clear_github_rows(database: Database) -> None:
             "gh_repos",
             "gh_accounts",
             "http_validators",
+            "collection_tasks",
             "collection_runs",
         ):
             session.execute(text(f"DELETE FROM {table}"))

@@ -17,6 +17,7 @@ LAYERS = {
     "http": 1,
     "db": 1,
     "runs": 2,
+    "collection": 2,
     "status": 2,
     "sources": 3,
     "attribution": 4,

@@ -26,7 +26,7 @@ from tests.fakes.hub import FakeHub, GeneratedModels
 from tracker.cli import main
 from tracker.config import load_settings
 from tracker.db.engine import Database
-from tracker.db.models import CollectionRun, HfModel, SchedulerJob
+from tracker.db.models import CollectionRun, CollectionTask, HfModel, SchedulerJob
 from tracker.runs import finish_run, start_run
 from tracker.scheduler import jobs
 from tracker.scheduler.daemon import missed_fire_time
@@ -64,6 +64,18 @@ def runs(database: Database, collector: str | None = None) -> list[CollectionRun
         if collector:
             query = query.where(CollectionRun.collector == collector)
         return list(session.scalars(query))
+
+
+def task_checkpoint(database: Database, run_id: int) -> dict[str, Any] | None:
+    """The checkpoint a run's unfinished task left for the next run."""
+    with database.session() as session:
+        return session.scalars(
+            select(CollectionTask.checkpoint).where(
+                CollectionTask.run_id == run_id,
+                CollectionTask.status != "ok",
+                CollectionTask.checkpoint.is_not(None),
+            )
+        ).first()
 
 
 def write_config(path: Path, schedule: dict[str, str], reports: Path, *, top: int = 5) -> Path:
@@ -229,7 +241,10 @@ def test_sigterm_mid_collection_leaves_an_interrupted_run_that_the_next_start_re
         daemons.append(first)
 
         def collecting() -> bool:
-            return any(run.status == "running" and run.checkpoint and run.items > 0 for run in runs(database))
+            return any(
+                run.status == "running" and task_checkpoint(database, run.id) and run.items > 0
+                for run in runs(database)
+            )
 
         wait_for(collecting, "the collection to store its first pages")
         started = time.monotonic()
@@ -237,7 +252,7 @@ def test_sigterm_mid_collection_leaves_an_interrupted_run_that_the_next_start_re
         assert time.monotonic() - started < 30
         (interrupted,) = runs(database, "huggingface")
         assert interrupted.status == "interrupted"
-        assert interrupted.checkpoint
+        assert task_checkpoint(database, interrupted.id)
         stored_before = interrupted.items
         assert 0 < stored_before < len(models)
 

@@ -14,7 +14,6 @@ import json
 import sqlite3
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -74,9 +73,12 @@ def on_request(hub: FakeHub, nth: int, action: Callable[[], None]) -> None:
 def stored_matches_checkpoint(database: Database) -> None:
     """The failed run's checkpoint points at page k exactly when the first k pages' models are stored."""
     with database.engine.connect() as connection:
-        status, message, checkpoint, items = connection.execute(
-            text("SELECT status, message, checkpoint, items FROM collection_runs ORDER BY id DESC LIMIT 1")
+        status, message, items = connection.execute(
+            text("SELECT status, message, items FROM collection_runs ORDER BY id DESC LIMIT 1")
         ).one()
+        checkpoint = connection.execute(
+            text("SELECT checkpoint FROM collection_tasks WHERE task = 'global' ORDER BY id DESC LIMIT 1")
+        ).scalar()
         stored = set(connection.execute(text("SELECT repo_id FROM hf_models")).scalars())
         snapshots = connection.execute(text("SELECT count(*) FROM hf_model_snapshots")).scalar()
     # PostgreSQL reconnects to record the failure; a still-locked SQLite file leaves the run `running`
@@ -84,12 +86,10 @@ def stored_matches_checkpoint(database: Database) -> None:
     assert not message or ("\n" not in message and "[SQL" not in message), message
     if isinstance(checkpoint, str):
         checkpoint = json.loads(checkpoint)
-    crawl = (checkpoint or {}).get("global_crawl") or {}
-    next_url = crawl.get("next_url")
+    query = dict((checkpoint or {}).get("query") or [])  # the next page's query (no host)
     offset = 0
-    if next_url:
-        cursor = parse_qs(urlsplit(next_url).query)["cursor"][0]
-        offset = json.loads(base64.b64decode(cursor))["$offset"]
+    if "cursor" in query:
+        offset = json.loads(base64.b64decode(query["cursor"]))["$offset"]
     order = sorted(models(), key=lambda m: (m["createdAt"], [-ord(c) for c in m["_id"]]), reverse=True)
     assert stored == {m["id"] for m in order[:offset]}
     assert snapshots == len(stored)
@@ -188,15 +188,16 @@ def test_sqlite_locked_beyond_the_busy_timeout_mid_run(
     path = make_url(database_url).database
     locker = sqlite3.connect(path, timeout=0, isolation_level=None)
     locked: list[int] = []
-    commit = hf_collect._Crawl.commit
+    commit = hf_collect._Pages.commit
 
-    def commit_then_lock(crawl: Any) -> None:
-        commit(crawl)
-        if not locked and crawl.items > 0:
+    def commit_then_lock(pages: Any) -> None:
+        commit(pages)
+        stored = locker.execute("SELECT count(*) FROM hf_models").fetchone()[0]
+        if not locked and stored > 0:
             locker.execute("BEGIN IMMEDIATE")  # nothing else holds it: the collector has just committed
-            locked.append(crawl.items)
+            locked.append(stored)
 
-    monkeypatch.setattr(hf_collect._Crawl, "commit", commit_then_lock)
+    monkeypatch.setattr(hf_collect._Pages, "commit", commit_then_lock)
     database.dispose()
     try:
         code = main(["--database-url", database_url, *ARGS])
@@ -213,7 +214,7 @@ def test_sqlite_locked_beyond_the_busy_timeout_mid_run(
         stored = connection.execute(text("SELECT count(*) FROM hf_models")).scalar()
     assert stored == locked[0], "pages committed before the lock were lost, or written after it"
 
-    monkeypatch.setattr(hf_collect._Crawl, "commit", commit)
+    monkeypatch.setattr(hf_collect._Pages, "commit", commit)
     hub.faults.clear()
     assert main(["--database-url", database_url, *ARGS]) == 0
     assert table_rows(database) == expected

@@ -161,7 +161,8 @@ def test_hostile_hub_items_are_skipped_one_by_one_and_an_off_host_link_is_refuse
             text("SELECT count(*) FROM hf_models WHERE downloads_30d < 0 OR likes < 0")
         ).scalar()
     assert stored.get("fine/good") == 12  # the last listing of a repo on a page wins
-    assert "evil/model" not in stored and "fine/second-page" not in stored  # the refused page is not stored
+    assert "evil/model" not in stored  # the off-host page was never fetched
+    assert "fine/second-page" in stored  # the page whose Link was refused is kept
     assert run.status == "failed" and "refused" in run.message
     assert run.skipped >= 14, run
     assert all(value is None or value <= 300 for value in lengths), lengths
@@ -274,8 +275,8 @@ def test_github_link_to_another_host_is_refused_and_the_run_ends_clearly(
         httpserver.expect_request("/orgs/hostile/repos").respond_with_json(
             [repo], headers={"Link": f'<{other.url_for("/orgs/hostile/repos")}?page=2>; rel="next"'}
         )
-        httpserver.expect_request("/repos/hostile/r").respond_with_json({**repo, "subscribers_count": 1})
-        httpserver.expect_request("/repos/hostile/r/contributors").respond_with_json([])
+        httpserver.expect_request("/repositories/78").respond_with_json({**repo, "subscribers_count": 1})
+        httpserver.expect_request("/repositories/78/contributors").respond_with_json([])
         monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
         monkeypatch.setenv("TRACKER_TODAY", TODAY)
         code = main(["--database-url", database_url, "collect", "github", "--org", "hostile", "--no-search"])
@@ -292,8 +293,10 @@ def test_github_link_to_another_host_is_refused_and_the_run_ends_clearly(
         errors, message = connection.execute(
             text("SELECT errors, message FROM collection_runs WHERE collector = 'github'")
         ).one()
-    # the owner's listing is refused and counted as a failed item; the run goes on and says so
-    assert code in (0, 1) and errors >= 1 and "failed" in message, (code, errors, message)
+    # the owner's task fails with the reason, its page kept; the run goes on and ends failed saying so
+    assert code == 1 and errors >= 1 and "failed" in message, (code, errors, message)
+    with database.engine.connect() as connection:
+        assert connection.execute(text("SELECT full_name FROM gh_repos")).scalars().all() == ["hostile/r"]
     query_every_view(database)
 
 
@@ -329,8 +332,8 @@ def test_a_github_listing_that_links_back_to_itself_is_abandoned(
     httpserver.expect_request("/orgs/loop/repos").respond_with_json(
         [repo], headers={"Link": f'<{httpserver.url_for("/orgs/loop/repos")}?page=2>; rel="next"'}
     )
-    httpserver.expect_request("/repos/loop/r").respond_with_json({**repo, "subscribers_count": 1})
-    httpserver.expect_request("/repos/loop/r/contributors").respond_with_json([])
+    httpserver.expect_request("/repositories/92").respond_with_json({**repo, "subscribers_count": 1})
+    httpserver.expect_request("/repositories/92/contributors").respond_with_json([])
     monkeypatch.setenv("GITHUB_API_URL", httpserver.url_for("").rstrip("/"))
     monkeypatch.setenv("TRACKER_TODAY", TODAY)
     code = main(["--database-url", database_url, "collect", "github", "--org", "loop", "--no-search"])

@@ -115,7 +115,8 @@ def test_no_secret_in_output_logs_rows_or_reports(
 
         tracker("status", "-vv", "status")
         tracker("report", "-vv", "--log-json", "report", "--out", str(out_dir))
-        tracker("query", "SELECT id, status, message, params, checkpoint FROM collection_runs")
+        tracker("query", "SELECT id, status, message, params FROM collection_runs")
+        tracker("query", "SELECT id, task, status, message, checkpoint FROM collection_tasks")
     # a database that does not answer (a closed port), and one that refuses the credentials: masked errors
     unreachable = f"postgresql://tracker:{DB_PASSWORD}@127.0.0.1:1/tracker"
     tracker("unreachable", "-vv", "--database-url", unreachable, "status")

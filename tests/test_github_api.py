@@ -97,13 +97,13 @@ def test_search_respects_the_result_cap(github: FakeGitHub, clock: FakeClock) ->
 
 def test_contributors_empty_repository_and_too_large(github: FakeGitHub, clock: FakeClock) -> None:
     api = GitHubApi(client_for(github, clock, "t1"))
-    assert api.contributors("qwen-lab/empty-repo", 10) == []
+    assert api.contributors(github.repo("qwen-lab/empty-repo").id, 10) == []
     assert github.requests[-1].status == 204
     with pytest.raises(TooLarge):
-        api.contributors("mistral-like/huge-history", 10)
-    top = api.contributors("qwen-lab/model-0", 2)
+        api.contributors(github.repo("mistral-like/huge-history").id, 10)
+    top = api.contributors(github.repo("qwen-lab/model-0").id, 2)
     assert [c["login"] for c in top] == ["carol", "dave"]
-    assert api.repository("qwen-lab/no-such-repo") is None
+    assert api.repository(999_999) is None
 
 
 def test_a_rejected_token_is_set_aside_and_the_next_one_used(

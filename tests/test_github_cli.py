@@ -12,7 +12,7 @@ from tests.github_helpers import TODAY, add_registry_account
 from tracker.cli import main
 from tracker.cli.app import EXIT_RESUMABLE
 from tracker.db.engine import Database
-from tracker.db.models import CollectionRun, GhAccount, GhRepo, GhRepoSnapshot
+from tracker.db.models import CollectionRun, CollectionTask, GhAccount, GhRepo, GhRepoSnapshot
 
 
 @pytest.fixture
@@ -71,7 +71,11 @@ def test_anonymous_run_stops_with_exit_3_and_a_token_run_resumes(
     assert all(s.token == "anonymous" for s in github.requests)
     with env.session() as session:
         first = session.scalars(select(CollectionRun).where(CollectionRun.collector == "github")).one()
-        assert first.status == "rate_limited" and first.checkpoint
+        assert first.status == "rate_limited"
+        stopped_task = session.scalars(
+            select(CollectionTask.status).where(CollectionTask.run_id == first.id)
+        ).all()
+        assert "rate_limited" in stopped_task
 
     monkeypatch.setenv("GITHUB_TOKEN", "t1")
     assert main(ARGS) == 0

@@ -21,7 +21,15 @@ from tests.github_helpers import (
     run,
 )
 from tracker.db.engine import Database
-from tracker.db.models import CollectionRun, FormerName, GhAccount, GhContributor, GhRepo, GhRepoSnapshot
+from tracker.db.models import (
+    CollectionRun,
+    CollectionTask,
+    FormerName,
+    GhAccount,
+    GhContributor,
+    GhRepo,
+    GhRepoSnapshot,
+)
 
 
 @pytest.fixture
@@ -168,14 +176,16 @@ def test_faulty_run_ends_with_the_same_rows_as_a_clean_run(
     clean = dump(registry)
     clear_github_rows(registry)
 
-    github.fail("500", "/repos/qwen-lab/model-1", times=2)
+    github.fail("500", f"/repositories/{github.repo('qwen-lab/model-1').id}", times=2)
     github.fail("502", "/search/repositories")
     github.fail("drop", "/contributors", times=2)
     github.fail("drop", "/users/carol")
     github.fail("secondary", "/orgs/qwen-lab/repos")  # 403 with retry-after: 1
-    github.fail("secondary-no-retry-after", "/repos/dave/chatbot")  # 403, no retry-after: at least 60 s
+    github.fail(
+        "secondary-no-retry-after", f"/repositories/{github.repo('dave/chatbot').id}"
+    )  # 403, no retry-after: at least 60 s
     github.fail("primary", "/orgs/mistral-like")  # 403 remaining 0: wait for the reset
-    github.fail("primary429", "/repos/carol/agent")
+    github.fail("primary429", f"/repositories/{github.repo('carol/agent').id}")
     github.requests.clear()
     clock.slept.clear()
     faulty = run(registry, github, clock)
@@ -186,7 +196,8 @@ def test_faulty_run_ends_with_the_same_rows_as_a_clean_run(
     assert 1.0 in clock.slept  # retry-after honoured
     assert any(60 <= wait <= 120 for wait in clock.slept)  # secondary without retry-after
     assert any(wait > 1000 for wait in clock.slept)  # primary: until the reset (an hour ahead)
-    faults = [s for s in github.requests if s.status in (403, 429, 500, 502) and "huge-history" not in s.path]
+    huge = f"/repositories/{github.repo('mistral-like/huge-history').id}/"
+    faults = [s for s in github.requests if s.status in (403, 429, 500, 502) and huge not in s.path]
     assert len(faults) == 7  # every scripted fault was met once (and retried)
 
 
@@ -208,7 +219,13 @@ def test_a_run_that_exhausts_its_budget_stops_and_the_next_resumes(
         assert fake.count(403) == 0  # the policy stopped before spending a request on a 403
         with registry.session() as session:
             stopped = session.get(CollectionRun, first.run_id)
-            assert stopped.status == "rate_limited" and stopped.checkpoint
+            assert stopped.status == "rate_limited"
+            task = session.scalars(
+                select(CollectionTask)
+                .where(CollectionTask.run_id == first.run_id)
+                .order_by(CollectionTask.id.desc())
+            ).first()
+            assert task is not None and task.status == "rate_limited"  # the task the next run resumes
             assert stopped.requests == len(fake.requests)
         assert sum(1 for s in fake.requests if not s.path.startswith("/search/")) == 20  # the core budget
         served_before = len(fake.requests)
@@ -253,14 +270,17 @@ def test_renamed_blocked_and_deleted_repositories(
     github.rename_repo("qwen-lab/model-2", "model-2b", stale_search=True)  # listing new, search old
     github.block_repo("carol/agent")
     github.delete_repo("qwen-lab/model-4")
+    newcomer = github.add_repo("dave", "chatbot", stars=7)  # the old name, now another repository
     github.requests.clear()
 
     result = run(registry, github, clock, today=TODAY + dt.timedelta(days=1))
 
     assert result.status == "ok"
-    assert any(s.status == 301 for s in github.requests)
+    # tracked by id: GET /repositories/{id}, never by a name that may now be another repository's
+    assert not [s.path for s in github.requests if s.path.startswith("/repos/")]
     repos = _repos(registry)
-    assert repos["dave/chatbot-pro"].id == old_ids["dave/chatbot"]
+    assert repos["dave/chatbot-pro"].id == old_ids["dave/chatbot"] != newcomer.id
+    assert repos["dave/chatbot-pro"].stars == github.repo("dave/chatbot-pro").stars != newcomer.stars
     assert repos["mistral-like/model-3"].id == old_ids["qwen-lab/model-3"]
     assert "dave/chatbot" not in repos and "qwen-lab/model-3" not in repos
     assert repos["carol/agent"].gone and repos["qwen-lab/model-4"].gone

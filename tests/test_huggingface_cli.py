@@ -135,5 +135,6 @@ def test_the_token_is_sent_but_never_shown_or_stored(
     captured = capsys.readouterr()
     assert "hf_SeCrEt" not in captured.out + captured.err
     with database.engine.connect() as connection:
-        stored = connection.execute(text("SELECT params, checkpoint, message FROM collection_runs")).all()
+        stored = connection.execute(text("SELECT params, message FROM collection_runs")).all()
+        stored += connection.execute(text("SELECT checkpoint, message FROM collection_tasks")).all()
     assert stored and "hf_SeCrEt" not in str(stored)

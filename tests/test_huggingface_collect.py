@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import text
 
 from tests.fakes.hub import Budget, FakeHub, hub_model, sample_datasets, sample_models
+from tracker.collection import CollectResult
 from tracker.config import load_settings
 from tracker.db.engine import Database
 from tracker.db.models import Account, Publisher
-from tracker.sources.base import CollectResult
 from tracker.sources.huggingface import HfPlan, RetryOptions, collect_huggingface
 
 DAY = dt.date(2025, 3, 1)

@@ -1,9 +1,8 @@
 """Collection runs: every run of a collector (or attribution, report) is a row in `collection_runs`.
 
-A run starts as `running` and ends `ok`, `failed`, `rate_limited` or `interrupted`. A run killed outright stays
-`running`; the next run of the same collector finds its checkpoint with `resumable_checkpoint` and goes on
-from there. Checkpoints are saved in the same transaction as the data they describe, so the database never
-claims progress it does not hold.
+A run starts as `running` and ends `ok`, `failed`, `rate_limited` or `interrupted`. A collection run killed
+outright stays `running` until the next run of its source takes the source's lock and closes it as
+`interrupted`; its tasks' checkpoints (`collection_tasks`, see `tracker.collection`) are resumed from there.
 """
 
 from __future__ import annotations
@@ -37,38 +36,24 @@ def start_run(
         return run.id
 
 
-def resumable_checkpoint(
-    database: Database, collector: str, *, exclude_run: int | None = None
-) -> dict[str, Any] | None:
-    """The checkpoint of this collector's newest run if that run did not finish `ok`, else None."""
-    with database.session() as session:
-        query = select(CollectionRun).where(CollectionRun.collector == collector)
-        if exclude_run is not None:
-            query = query.where(CollectionRun.id != exclude_run)
-        last = session.scalars(query.order_by(CollectionRun.id.desc()).limit(1)).first()
-        if last is None or last.status not in UNFINISHED or not last.checkpoint:
-            return None
-        return dict(last.checkpoint)
-
-
-def save_checkpoint(
+def save_progress(
     session: Session,
     run_id: int,
-    checkpoint: dict[str, Any] | None,
     *,
     items: int | None = None,
     skipped: int | None = None,
     counters: RequestCounters | None = None,
 ) -> None:
-    """Store progress inside the caller's transaction (the one that writes the data it describes)."""
-    values: dict[str, Any] = {"checkpoint": checkpoint}
+    """Store a run's figures inside the caller's transaction (the one that writes the data they count)."""
+    values: dict[str, Any] = {}
     if items is not None:
         values["items"] = items
     if skipped is not None:
         values["skipped"] = skipped
     if counters is not None:
         values.update(_counter_values(counters))
-    session.execute(update(CollectionRun).where(CollectionRun.id == run_id).values(**values))
+    if values:
+        session.execute(update(CollectionRun).where(CollectionRun.id == run_id).values(**values))
 
 
 def finish_run(
@@ -81,9 +66,8 @@ def finish_run(
     skipped: int | None = None,
     errors: int | None = None,
     message: str | None = None,
-    checkpoint: dict[str, Any] | None | bool = False,
 ) -> None:
-    """Close a run. `checkpoint=False` leaves the stored checkpoint as it is; None clears it.
+    """Close a run.
 
     The message is kept to its first line (a database error's text goes on with the SQL and its values)."""
     if message:
@@ -94,8 +78,6 @@ def finish_run(
     for key, value in (("items", items), ("skipped", skipped), ("errors", errors)):
         if value is not None:
             values[key] = value
-    if checkpoint is not False:
-        values["checkpoint"] = checkpoint
     with database.session() as session:
         session.execute(update(CollectionRun).where(CollectionRun.id == run_id).values(**values))
 

@@ -21,12 +21,12 @@ from rich.progress import (
 
 from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, AppContext, CliError, pass_app
 from tracker.cli.app import cli as root
+from tracker.cli.collect_commands import max_wait_option, run_collection, wait_option
 from tracker.cli.progress import LOG_EVERY_SECONDS, stop_on_signals
 from tracker.db.migrate import ensure_schema
 from tracker.scheduler.backfill import BackfillResult, ingest_dumps
-from tracker.scheduler.lock import DaemonLock, DaemonLockHeld
 from tracker.sources.huggingface.api import RetryOptions
-from tracker.sources.huggingface.dump_collect import DumpPlan
+from tracker.sources.huggingface.dump_collect import DumpCallbacks, DumpPlan
 from tracker.sources.huggingface.dumps import EVERY, DumpCommit
 
 
@@ -36,7 +36,7 @@ def backfill_group() -> None:
 
 
 @contextlib.contextmanager
-def _progress(app: AppContext) -> Iterator[dict[str, Any]]:
+def _progress(app: AppContext) -> Iterator[DumpCallbacks]:
     """Callbacks drawing bytes downloaded and rows written per dump (a bar on a terminal, log lines elsewhere)."""
     if app.show_progress:
         with Progress(
@@ -54,11 +54,11 @@ def _progress(app: AppContext) -> Iterator[dict[str, Any]]:
             def on_dump(commit: DumpCommit, position: int, count: int) -> None:
                 bar.reset(task, description=f"dump {commit.day} ({position}/{count})", total=None, rows=0)
 
-            yield {
-                "on_dump": on_dump,
-                "bytes_progress": lambda done, total: bar.update(task, completed=done, total=total),
-                "rows_progress": lambda rows: bar.update(task, rows=rows),
-            }
+            yield DumpCallbacks(
+                on_dump=on_dump,
+                bytes_progress=lambda done, total: bar.update(task, completed=done, total=total),
+                rows_progress=lambda rows: bar.update(task, rows=rows),
+            )
         return
     state: dict[str, Any] = {"label": "", "at": 0.0}
 
@@ -71,11 +71,11 @@ def _progress(app: AppContext) -> Iterator[dict[str, Any]]:
         state["label"] = f"dump {commit.day} ({position}/{count})"
         line("", force=True)
 
-    yield {
-        "on_dump": on_dump,
-        "bytes_progress": lambda done, total: line(f": {done / 1e6:,.1f} of {(total or 0) / 1e6:,.1f} MB"),
-        "rows_progress": lambda rows: line(f": {rows:,} rows written"),
-    }
+    yield DumpCallbacks(
+        on_dump=on_dump,
+        bytes_progress=lambda done, total: line(f": {done / 1e6:,.1f} of {(total or 0) / 1e6:,.1f} MB"),
+        rows_progress=lambda rows: line(f": {rows:,} rows written"),
+    )
 
 
 def _summary(app: AppContext, result: BackfillResult) -> None:
@@ -111,16 +111,25 @@ def _summary(app: AppContext, result: BackfillResult) -> None:
     help="Read the last dump of each day, ISO week or month.",
 )
 @click.option("--force", is_flag=True, help="Read dumps again even when already ingested.")
+@max_wait_option
+@wait_option
 @pass_app
 def backfill_huggingface(
-    app: AppContext, start: dt.datetime | None, end: dt.datetime | None, every: str, force: bool
+    app: AppContext,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    every: str,
+    force: bool,
+    max_wait: float,
+    wait: float,
 ) -> None:
     """Read the Hub's daily metadata dumps (`[huggingface] dump_repo`) into the database, oldest first.
 
     Every model the Hub listed that day is stored with its metrics under the dump's own date, with the day's
     roll-up by country. A dump already ingested is skipped (--force reads it again). Files stream to
     `[huggingface] download_dir` or TMPDIR and are deleted once written. Exit 3 when stopped (Ctrl-C, rate
-    limit, or another collection holding the lock): run again to continue with the dump it was on.
+    limit, or another Hub collection holding the lock, see --wait): run again to continue with the dump it
+    was on. A dump that fails is recorded and the others go on (exit 1 at the end, naming it).
     """
     if start and end and start > end:
         raise click.BadParameter("--from is after --to", param_hint="--from")
@@ -129,16 +138,16 @@ def backfill_huggingface(
         end=end.date() if end else None,
         every=every,
         force=force,
-        retry=RetryOptions(),
+        retry=RetryOptions(max_wait=max_wait),
     )
     database = app.database
     ensure_schema(database)
     stop = threading.Event()
-    try:
-        with DaemonLock(database), stop_on_signals(stop), _progress(app) as callbacks:
-            result = ingest_dumps(database, app.settings, plan, stop=stop, **callbacks)
-    except DaemonLockHeld as error:
-        raise CliError(f"{error}; try again when it has finished", EXIT_RESUMABLE) from None
+    with stop_on_signals(stop), _progress(app) as callbacks:
+        result = run_collection(
+            "huggingface",
+            lambda: ingest_dumps(database, app.settings, plan, stop=stop, callbacks=callbacks, wait=wait),
+        )
     _summary(app, result)
     if result.status == "failed":
         raise CliError(f"backfill failed: {result.message}", EXIT_FAILED)

@@ -7,7 +7,13 @@ import threading
 import click
 
 from tracker.cli.app import AppContext, pass_app
-from tracker.cli.collect_commands import collect_group, conclude_collection, max_wait_option
+from tracker.cli.collect_commands import (
+    collect_group,
+    conclude_collection,
+    max_wait_option,
+    run_collection,
+    wait_option,
+)
 from tracker.cli.progress import progress_display, stop_on_signals
 from tracker.db.migrate import ensure_schema
 from tracker.sources.github import GhPlan, collect_github
@@ -44,6 +50,7 @@ from tracker.sources.github import GhPlan, collect_github
     help="Refetch an account's profile (location, company) at most this often.",
 )
 @max_wait_option
+@wait_option
 @pass_app
 def collect_github_command(
     app: AppContext,
@@ -54,13 +61,16 @@ def collect_github_command(
     no_search: bool,
     profile_refresh_days: int,
     max_wait: float,
+    wait: float,
 ) -> None:
     """Collect repositories, contributors and profiles from GitHub (GITHUB_API_URL, GITHUB_TOKEN).
 
     Covers every registry account on `github` and each --org (profile, all public repositories), the
     discovery searches, full counts for each repository (one snapshot per UTC day), the top contributors
     and their profiles; then runs attribution. Unchanged objects cost no rate limit (ETag/304).
-    Exit 3 when stopped early (rate limit or Ctrl-C): the next run resumes from the checkpoint.
+    A task that fails (an owner, a search) is recorded and the others go on (exit 1 at the end, naming
+    it). Exit 3 when stopped early (rate limit or Ctrl-C; the next run resumes from the checkpoints) or
+    when another GitHub collection runs on this database (see --wait).
     """
     plan = GhPlan(
         orgs=tuple(orgs),
@@ -78,7 +88,10 @@ def collect_github_command(
         click.echo("github: no GITHUB_TOKEN set: anonymous requests (60 per hour)", err=True)
     stop = threading.Event()
     with stop_on_signals(stop), progress_display(app, "github") as progress:
-        result = collect_github(database, settings, plan, stop=stop, progress=progress)
+        result = run_collection(
+            "github",
+            lambda: collect_github(database, settings, plan, stop=stop, progress=progress, wait=wait),
+        )
     hint = (
         " A GitHub token (GITHUB_TOKEN, 5,000 requests per hour) would complete the run." if anonymous else ""
     )

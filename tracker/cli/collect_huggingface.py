@@ -9,7 +9,13 @@ import threading
 import click
 
 from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, AppContext, CliError, pass_app
-from tracker.cli.collect_commands import collect_group, conclude_collection, max_wait_option
+from tracker.cli.collect_commands import (
+    collect_group,
+    conclude_collection,
+    max_wait_option,
+    run_collection,
+    wait_option,
+)
 from tracker.cli.progress import progress_display, stop_on_signals
 from tracker.db.migrate import ensure_schema
 from tracker.scheduler.backfill import ingest_dumps
@@ -50,6 +56,7 @@ from tracker.sources.huggingface.dump_collect import DumpPlan, DumpSettings
     help="Items asked per request (the Hub may send fewer).",
 )
 @max_wait_option
+@wait_option
 @pass_app
 def collect_huggingface_command(
     app: AppContext,
@@ -61,6 +68,7 @@ def collect_huggingface_command(
     no_new: bool,
     page_size: int,
     max_wait: float,
+    wait: float,
 ) -> None:
     """Collect models and datasets from the Hugging Face Hub (HF_ENDPOINT, HF_TOKEN).
 
@@ -68,7 +76,9 @@ def collect_huggingface_command(
     (or the last complete crawl), and the --top most downloaded models; then runs attribution.
     With `[huggingface] source = "dump"` the newest daily dump is read first for the whole Hub, and new
     models are crawled only from its day on (unless --since); a failed dump step still runs the API tasks
-    and exits 1. Exit 3 when stopped early (rate limit or Ctrl-C): the next run resumes from the checkpoint.
+    and exits 1. A listing that fails is recorded and the others go on (exit 1 at the end, naming it). Exit 3 when
+    stopped early (rate limit or Ctrl-C; the next run resumes from the checkpoints) or when another
+    Hub collection runs on this database (see --wait).
     """
     plan = HfPlan(
         since=since.date() if since else None,
@@ -87,25 +97,35 @@ def collect_huggingface_command(
     result = None
     with stop_on_signals(stop), progress_display(app, "huggingface") as progress:
         if DumpSettings.of(app.settings).source == "dump":
-            dump = ingest_dumps(
-                database, app.settings, DumpPlan(), newest_only=True, stop=stop, attribute_after=False
+            dump = run_collection(
+                "huggingface",
+                lambda: ingest_dumps(
+                    database,
+                    app.settings,
+                    DumpPlan(),
+                    newest_only=True,
+                    stop=stop,
+                    wait=wait,
+                    attribute_after=False,
+                ),
             )
             newest = dump.outcomes[-1] if dump.outcomes else None
-            click.echo(
-                f"huggingface dump run {dump.run_id}: {dump.status}"
-                + (
-                    f"; dump of {newest.commit.day}: {newest.status}, {newest.models:,} models"
-                    if newest
-                    else ""
-                )
-                + (f" ({dump.stale})" if dump.stale else "")
+            described = (
+                f"; dump of {newest.commit.day}: {newest.status}, {newest.models:,} models" if newest else ""
             )
+            stale = f" ({dump.stale})" if dump.stale else ""
+            click.echo(f"huggingface dump run {dump.run_id}: {dump.status}{described}{stale}")
             if dump.status != "ok":
                 dump_failure = dump.message or dump.status
             elif newest is not None and since is None:
                 plan = dataclasses.replace(plan, since=newest.commit.day)
         if not stop.is_set():
-            result = collect_huggingface(database, app.settings, plan, stop=stop, progress=progress)
+            result = run_collection(
+                "huggingface",
+                lambda: collect_huggingface(
+                    database, app.settings, plan, stop=stop, progress=progress, wait=wait
+                ),
+            )
     if result is None:
         raise CliError("stopped on request; run again to resume", EXIT_RESUMABLE)
     conclude_collection(app, "huggingface", result, stop)

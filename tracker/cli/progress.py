@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from tracker.cli.app import AppContext
-from tracker.sources.base import Progress as ProgressCallback
+from tracker.collection import Progress as ProgressCallback
 
 LOG_EVERY_SECONDS = 15.0
 

@@ -11,6 +11,9 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 
 from tracker.db.engine import Database, DatabaseError
+from tracker.db.lock import DatabaseLock
+
+MIGRATION_WAIT_SECONDS = 600.0  # a first migration of a big database can take a while
 
 
 class MigrationError(Exception):
@@ -58,10 +61,21 @@ def downgrade(database: Database, revision: str) -> None:
 
 
 def ensure_schema(database: Database) -> bool:
-    """Upgrade to head if needed; True when anything was migrated."""
-    if current_revision(database) == head_revision():
+    """Upgrade to head if needed; True when anything was migrated.
+
+    Serialised by the `migrate` lock: two processes starting on a fresh database do not both create
+    `alembic_version`; the second waits, then finds the schema at head."""
+    head = head_revision()
+    if current_revision(database) == head:
         return False
-    upgrade(database)
+    lock = DatabaseLock(database, "migrate", what="another tracker process migrating the schema")
+    lock.acquire(wait=MIGRATION_WAIT_SECONDS)
+    try:
+        if current_revision(database) == head:
+            return False
+        upgrade(database)
+    finally:
+        lock.release()
     return True
 
 

@@ -356,7 +356,7 @@ class FormerName(Base):
 
 
 class CollectionRun(Base):
-    """One run of a collector (or of attribution, reports): status, counters and a resumable checkpoint."""
+    """One run of a collector (or of attribution, reports): status and counters (its tasks: `collection_tasks`)."""
 
     __tablename__ = "collection_runs"
     __table_args__ = (Index("ix_collection_runs_collector_started_at", "collector", "started_at"),)
@@ -376,8 +376,28 @@ class CollectionRun(Base):
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     not_modified: Mapped[int] = mapped_column(Integer, default=0)  # 304 answers
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class CollectionTask(Base):
+    """One task of a collection run (a listing, a crawl, an owner, a dump file): its outcome and its checkpoint.
+
+    The newest row of a task (by collector and key) says where it stands: `ok`, or still to resume from its
+    checkpoint, or `failed` with the reason (tried again, after the others, by the next run)."""
+
+    __tablename__ = "collection_tasks"
+    __table_args__ = (Index("ix_collection_tasks_collector_task", "collector", "task", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("collection_runs.id", ondelete="CASCADE"), index=True)
+    collector: Mapped[str] = mapped_column(String(40))
+    task: Mapped[str] = mapped_column(String(300))  # the task's key, stable across runs
+    status: Mapped[str] = mapped_column(String(20))  # running/ok/failed/rate_limited/interrupted
+    items: Mapped[int] = mapped_column(Integer, default=0)
     checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class CollectorState(Base):
@@ -444,6 +464,7 @@ class HttpValidator(Base):
     body: Mapped[str | None] = mapped_column(Text)  # reused when the server answers 304
     link_next: Mapped[str | None] = mapped_column(String(2000))
     fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[dt.datetime | None] = mapped_column()  # last request (200 or 304); pruned after 30 days
 
 
 class Report(Base):

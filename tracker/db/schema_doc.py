@@ -146,12 +146,22 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "bytes": "response bytes received",
         "not_modified": "requests answered 304 (free of rate limit)",
         "params": "the run's plan (JSON)",
-        "checkpoint": "where a resumed run goes on (JSON); saved with the data it describes",
         "message": "one-line outcome or error (never contains secrets)",
     },
     "collector_state": {
         "key": "state name, e.g. the global crawl's high-water mark",
         "value": "the state (JSON)",
+    },
+    "collection_tasks": {
+        "run_id": "the `collection_runs` row the task ran in",
+        "collector": "the source (`huggingface`, `github`, ...), as in `collection_runs.collector`",
+        "task": "the task's key, stable across runs: `models:<author>`, `global`, `top`, `owner:<login>`, ...",
+        "status": "`running`, `ok`, `failed` (see `message`), `rate_limited` or `interrupted`",
+        "items": "items the task stored in this run",
+        "checkpoint": "where the task continues (source-specific JSON: a path and query or cursor, never a host)",
+        "message": "why the task failed or stopped (NULL when it completed)",
+        "started_at": "start (UTC)",
+        "finished_at": "end (UTC); NULL while running or after a crash",
     },
     "hf_coverage": {
         "source": "`api` (a completed crawl of new models by creation date) or `dump` (a Hub metadata dump)",
@@ -182,6 +192,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "last_modified": "the `Last-Modified` of the last 200 answer",
         "body": "the body of the last 200 answer, reused on 304",
         "link_next": "the next page's URL from that answer's `Link` header",
+        "used_at": "when the URL was last requested (refreshed at most twice a day); unused for 30 days: pruned",
         "fetched_at": "when the body was fetched (UTC)",
     },
     "reports": {

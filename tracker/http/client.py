@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import requests
 
@@ -59,6 +59,7 @@ class Fetched:
     headers: Mapping[str, str] = field(default_factory=dict)
     next_url: str | None = None
     not_modified: bool = False  # answered 304: `data` is the stored body
+    refused_link: str | None = None  # why a `rel="next"` link was not followed (the page itself is good)
 
 
 @dataclass
@@ -129,6 +130,16 @@ class HttpClient:
         if params:
             url += ("&" if "?" in url else "?") + urlencode(params, doseq=True)
         return url
+
+    def relative(self, url: str) -> tuple[str, list[tuple[str, str]]]:
+        """The path (below the base URL's own path) and query of `url`: what a checkpoint keeps of a next-page
+        link, so that it continues against whatever host is configured when it resumes."""
+        split = urlsplit(url)
+        path = split.path
+        prefix = self._base.path.rstrip("/")
+        if prefix and path.startswith(prefix + "/"):
+            path = path[len(prefix) :]
+        return path, parse_qsl(split.query, keep_blank_values=True)
 
     def _check_host(self, url: str) -> None:
         target = urlsplit(url)
@@ -251,7 +262,10 @@ class HttpClient:
                 transient = self._retry_or_raise(transient, url, f"HTTP {response.status_code}")
                 continue
             if response.status_code in accept_statuses:
-                return Fetched(url, response.status_code, None, response.headers, self._next_url(response))
+                next_url, refused = self._next_link(response)
+                return Fetched(
+                    url, response.status_code, None, response.headers, next_url, refused_link=refused
+                )
             if response.status_code >= 400:
                 raise HttpStatusError(
                     response.status_code,
@@ -264,7 +278,7 @@ class HttpClient:
             except ValueError:  # truncated or garbled body: the same request usually succeeds again
                 transient = self._retry_or_raise(transient, url, "unparseable JSON body")
                 continue
-            next_url = self._next_url(response)
+            next_url, refused = self._next_link(response)
             if (
                 conditional
                 and self.validators
@@ -279,7 +293,7 @@ class HttpClient:
                         next_url,
                     ),
                 )
-            return Fetched(url, response.status_code, data, response.headers, next_url)
+            return Fetched(url, response.status_code, data, response.headers, next_url, refused_link=refused)
 
     def _read_body(self, response: requests.Response, url: str) -> bytes:
         """The whole body, refusing one larger than `max_body_bytes` (a hostile or broken server)."""
@@ -322,11 +336,15 @@ class HttpClient:
         self._sleep(delay)
         return failures
 
-    def _next_url(self, response: requests.Response) -> str | None:
+    def _next_link(self, response: requests.Response) -> tuple[str | None, str | None]:
+        """The next page's URL, or None and why it is refused (the page that carried it is still returned)."""
         next_link = response.links.get("next", {}).get("url")
         if next_link:
-            self._check_host(next_link)
-        return next_link
+            try:
+                self._check_host(next_link)
+            except OffHostLink as error:
+                return None, str(error)
+        return next_link, None
 
     def pages(
         self,
@@ -343,6 +361,8 @@ class HttpClient:
             if on_page:
                 on_page(fetched)
             yield fetched
+            if fetched.refused_link:  # raised once the caller has the page
+                raise OffHostLink(fetched.refused_link, url=fetched.url)
             if not fetched.next_url:
                 return
             if fetched.next_url in seen:

@@ -17,17 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
 from tracker.attribution import registry
 from tracker.attribution.attribute import run_attribution
+from tracker.collection import CollectResult, Progress, SourceBusy
 from tracker.config import ConfigError, Settings
 from tracker.db.engine import Database
-from tracker.db.models import CollectionRun
 from tracker.http.errors import Interrupted, RateLimitExceeded
 from tracker.reports import write_report
-from tracker.runs import FAILED, INTERRUPTED, OK, RATE_LIMITED, RUNNING, finish_run, start_run
-from tracker.sources.base import CollectResult, Progress
+from tracker.runs import FAILED, INTERRUPTED, OK, RATE_LIMITED, finish_run, start_run
 from tracker.sources.github import GhPlan, collect_github
 from tracker.sources.huggingface import HfPlan, collect_huggingface
 from tracker.sources.huggingface.dump_collect import DumpSettings
@@ -67,27 +64,6 @@ def one_line(text: str, limit: int = 300) -> str:
 def describe_error(error: BaseException) -> str:
     """`Type: first line of the message`, for run rows and logs (database errors carry whole SQL statements)."""
     return one_line(f"{type(error).__name__}: {error}", 500)
-
-
-def _newest_run_id(database: Database) -> int:
-    with database.session() as session:
-        return session.scalar(select(func.max(CollectionRun.id))) or 0
-
-
-def close_leftover_runs(
-    database: Database, collector: str, after_id: int, status: str, message: str
-) -> int | None:
-    """After a step raised: close its runs newer than `after_id` still `running` as `status`; the newest id."""
-    with database.session() as session:
-        rows = session.execute(
-            select(CollectionRun.id, CollectionRun.status)
-            .where(CollectionRun.collector == collector, CollectionRun.id > after_id)
-            .order_by(CollectionRun.id)
-        ).all()
-    for run_id, run_status in rows:
-        if run_status == RUNNING:
-            finish_run(database, run_id, status, message=message)
-    return rows[-1][0] if rows else None
 
 
 FULL_CRAWL_SINCE = dt.date(2000, 1, 1)  # before the Hub existed: the createdAt crawl lists every model
@@ -185,11 +161,14 @@ def collect_job(
         if stop.is_set():
             runs = {"huggingface-dump": dump_run} if dump_run is not None else {}
             return JobOutcome(source, INTERRUPTED, runs, message=dump_failure)
-    before = _newest_run_id(database)
     outcome = JobOutcome(source, FAILED)
     try:
         result = _collector(source)(database, settings, plan, stop=stop, progress=progress)
-    except Exception as error:  # a collector bug or a dead database: record it, keep the daemon alive
+    except SourceBusy as error:  # a `tracker collect` started by hand holds the source: not this time
+        log.warning("job %s skipped: %s", source, error)
+        return JobOutcome(source, "skipped", message=str(error))
+    except Exception as error:  # a collector bug or a dead database: the run row says so (or the next run
+        # of the source closes it, under the source's lock); keep the daemon alive
         if isinstance(error, Interrupted):
             status, message = INTERRUPTED, "stopped by request; the next run resumes"
         elif isinstance(error, RateLimitExceeded):
@@ -197,19 +176,14 @@ def collect_job(
         else:
             status, message = FAILED, describe_error(error)
             log.error("job %s failed: %s", source, message, exc_info=log.isEnabledFor(logging.DEBUG))
-        run_id = close_leftover_runs(database, source, before, status, message)
         outcome.status, outcome.message = status, message
-        outcome.runs = {source: run_id} if run_id is not None else {}
     else:
         outcome.status, outcome.items, outcome.message = result.status, result.items, result.message
         outcome.runs = {source: result.run_id}
-        if result.status == RUNNING:  # a collector that returned without closing its run
-            outcome.status = INTERRUPTED if stop.is_set() else FAILED
-            finish_run(database, result.run_id, outcome.status)
     if dump_run is not None:
         outcome.runs = {"huggingface-dump": dump_run, **outcome.runs}
-    if dump_failure is not None and outcome.status != INTERRUPTED:  # the API tasks ran; the job still failed
-        outcome.status = FAILED
+    if dump_failure is not None and outcome.status not in (INTERRUPTED, "skipped"):
+        outcome.status = FAILED  # the API tasks ran; the job still failed
         outcome.message = f"dump: {dump_failure}" + (f"; {outcome.message}" if outcome.message else "")
     # A stopped job attributes nothing more: attribution catches up after the next collection.
     if attribute_after and outcome.status in (OK, RATE_LIMITED) and not stop.is_set():
@@ -233,12 +207,12 @@ def _newest_dump_first(
         result = ingest_dumps(
             database, settings, DumpPlan(), newest_only=True, stop=stop, attribute_after=False
         )
-    except Exception as error:  # recorded on its run by ingest_dumps; the API tasks still run
+    except Exception as error:  # the Hub lock held elsewhere, a dead database: the API tasks still run
         log.error("the dump step failed: %s", describe_error(error))
         return plan, None, describe_error(error)
     if result.status != OK:
         return plan, result.run_id, result.message or result.status
-    newest = result.outcomes[-1].commit.day if result.outcomes else None
+    newest = max((outcome.commit.day for outcome in result.outcomes), default=None)
     if newest is not None and (plan.since is None or plan.since < newest):
         plan = dataclasses.replace(plan, since=newest)
     return plan, result.run_id, None

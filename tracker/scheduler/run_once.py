@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tracker.collection import Progress
 from tracker.config import Settings
 from tracker.db.engine import Database
 from tracker.db.migrate import ensure_schema
@@ -28,7 +29,6 @@ from tracker.scheduler.jobs import (
     report_job,
 )
 from tracker.scheduler.lock import DaemonLock
-from tracker.sources.base import Progress
 
 RUN_TOP_MODELS = 100
 

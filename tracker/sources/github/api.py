@@ -57,21 +57,19 @@ class GitHubApi:
         kind = "orgs" if organization else "users"
         return self.client.pages(_path(kind, login, "repos"), {"per_page": self.per_page}, conditional=True)
 
-    def repository(self, full_name: str) -> Fetched | None:
-        """`GET /repos/{owner}/{repo}`: the full object, the only one with `subscribers_count`. A renamed
-        or transferred repository answers 301, which is followed."""
-        owner, _, name = full_name.partition("/")
-        return self._get(_path("repos", owner, name))
+    def repository(self, repo_id: int) -> Fetched | None:
+        """`GET /repositories/{id}`: the full object, the only one with `subscribers_count`. By id, so a
+        renamed or transferred repository is still found and a name taken over by another is not."""
+        return self._get(f"/repositories/{int(repo_id)}")
 
-    def contributors(self, full_name: str, limit: int) -> list[Any] | None:
+    def contributors(self, repo_id: int, limit: int) -> list[Any] | None:
         """The top `limit` contributors by contributions ([] for an empty repository, which answers 204;
         None when the repository is gone). Raises `TooLarge` for GitHub's 403 on huge histories."""
-        owner, _, name = full_name.partition("/")
         per_page = max(1, min(self.per_page, limit))
         items: list[Any] = []
         try:
             for page in self.client.pages(
-                _path("repos", owner, name, "contributors"), {"per_page": per_page}, conditional=True
+                f"/repositories/{int(repo_id)}/contributors", {"per_page": per_page}, conditional=True
             ):
                 if page.status == 204 or not page.data:
                     break

@@ -1,11 +1,12 @@
-"""One GitHub collection: owners and their repositories, discovery searches, full repository counts (one
-snapshot per repo per UTC day), contributors and their profiles.
+"""The GitHub source: owners and their repositories, discovery searches, full repository counts (one
+snapshot per repo per UTC day), contributors and their profiles (see `tracker.collection` for the run).
 
-Phases run in this order and each records its progress in the run's checkpoint, inside the transaction that
-writes its data: owners done, searches done, the last repository id whose counts / contributors are stored.
-A run stopped by a rate limit (or a stop request) ends `rate_limited` (or `interrupted`); the next run on the
-same UTC day resumes from the checkpoint. Profiles are refreshed at most every `profile_refresh_days`, so a
-resumed run simply skips the ones already fetched.
+Tasks, in this order: `owner:<login>` for each `github` account linked to a publisher and each `--org`
+(profile and every public repository; nobody else is an owner, contributors are fetched for their profiles
+only), `search:<query>` for each discovery search, then `counts`, `contributors` and `profiles` over every
+tracked repository by id (`GET /repositories/{id}`, so a name taken over by another repository does not
+swap them), each checkpointed by the last repository id stored. Requests are conditional (ETag), so an
+unchanged rerun is answered mostly `304`. Profiles are refreshed at most every `profile_refresh_days`.
 """
 
 from __future__ import annotations
@@ -13,20 +14,28 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
 
-from tracker import runs
+from tracker.collection import (
+    Checkpoint,
+    CollectResult,
+    Progress,
+    Source,
+    Task,
+    TaskContext,
+    TaskFailed,
+    collect,
+)
 from tracker.config import ConfigError, Settings
 from tracker.db.engine import Database
 from tracker.db.models import Account, GhAccount, GhContributor, GhRepo, utcnow
 from tracker.http.client import HttpClient, RequestCounters
-from tracker.http.errors import ApiUnreachable, HttpError, HttpStatusError, Interrupted, RateLimitExceeded
+from tracker.http.errors import HttpError, Interrupted, RateLimitExceeded
 from tracker.http.github_ratelimit import GitHubRateLimitPolicy
-from tracker.sources.base import CollectResult, Progress
 from tracker.sources.github import parse, store
 from tracker.sources.github.api import HEADERS, GitHubApi, TooLarge
 from tracker.sources.validator_store import DatabaseValidatorStore
@@ -71,164 +80,165 @@ def configured_searches(settings: Settings) -> tuple[str, ...]:
     raise ConfigError(f"[github] searches must be a list of search strings, not {value!r}")
 
 
-def collect_github(
-    database: Database,
-    settings: Settings,
-    plan: GhPlan,
-    *,
-    stop: threading.Event | None = None,
-    progress: Progress | None = None,
-    sleep: Callable[[float], None] | None = None,
-    clock: Callable[[], float] | None = None,
-) -> CollectResult:
-    """Run one GitHub collection and record it in `collection_runs` (see the module docstring).
+@dataclass(frozen=True)
+class AfterIdCheckpoint(Checkpoint):
+    """A pass over tracked repositories by id: the last repository id whose answer is stored."""
 
-    `sleep` and `clock` replace real waiting and time (tests pair them with a fake clock)."""
-    searches = plan.searches if plan.searches is not None else configured_searches(settings)
-    params = {**asdict(plan), "searches": list(searches), "orgs": list(plan.orgs)}
-    run_id = runs.start_run(database, COLLECTOR, settings.today, params)
-    policy = GitHubRateLimitPolicy(
-        settings.github_tokens,
-        reserve=plan.reserve,
-        secondary_wait=plan.secondary_wait,
-        secondary_max=plan.secondary_wait * 16,  # 1, 2, 4, 8, 16 minutes (beyond max_wait: stop resumably)
-        clock=clock,
-    )
-    client = HttpClient(
-        settings.github_api_url,
-        policy,
-        headers=HEADERS,
-        max_attempts=plan.max_attempts,
-        backoff_base=plan.backoff_base,
-        backoff_max=plan.backoff_max,
-        max_wait=plan.max_wait,
-        stop=stop,
-        validators=DatabaseValidatorStore(database),
-        sleep=sleep,
-    )
-    collection = _Collection(
-        database,
-        settings.today,
-        run_id,
-        plan,
-        GitHubApi(client, per_page=plan.per_page),
-        client.counters,
-        progress,
-    )
-    checkpoint = runs.resumable_checkpoint(database, COLLECTOR, exclude_run=run_id)
-    if checkpoint and checkpoint.get("run_date") == settings.today.isoformat():
-        log.info("resuming the GitHub collection of %s from run checkpoint", settings.today)
-        collection.checkpoint.update(checkpoint)
-    try:
-        collection.run(searches)
-    except RateLimitExceeded as error:
-        return collection.finish(runs.RATE_LIMITED, f"stopped early on the GitHub rate limit: {error}")
-    except Interrupted:
-        return collection.finish(runs.INTERRUPTED, "stop requested; the next run resumes")
-    except BaseException as error:
-        collection.finish(runs.FAILED, f"{type(error).__name__}: {error}")
-        raise
-    finally:
-        client.close()
-    message = f"{collection.errors} item(s) failed; see the log" if collection.errors else None
-    return collection.finish(runs.OK, message)
+    kind = "github.after_id"
+    after: int
 
 
-class _Collection:
-    """The state of one run: counts, the checkpoint, and the phases."""
+class GitHubSource(Source):
+    """The GitHub API as a collection source (module docstring: its tasks)."""
+
+    name = COLLECTOR
 
     def __init__(
         self,
         database: Database,
-        today: dt.date,
-        run_id: int,
+        settings: Settings,
         plan: GhPlan,
-        api: GitHubApi,
-        counters: RequestCounters,
-        progress: Progress | None,
+        stop: threading.Event,
+        *,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.database = database
-        self.today = today
-        self.run_id = run_id
-        self.plan = plan
-        self.api = api
-        self.counters = counters
-        self.progress = progress or (lambda what, count: None)
-        self.items = 0
-        self.skipped = 0
-        self.errors = 0
-        self.checkpoint: dict[str, Any] = {
-            "run_date": today.isoformat(),
-            "owners_done": [],
-            "searches_done": [],
-            "repos_after": 0,
-            "contributors_after": 0,
-        }
-
-    # --- bookkeeping --------------------------------------------------------------------------------------
-
-    def _save_checkpoint(self, session: Any) -> None:
-        runs.save_checkpoint(
-            session,
-            self.run_id,
-            dict(self.checkpoint),
-            items=self.items,
-            skipped=self.skipped,
-            counters=self.counters,
+        self.today = settings.today
+        self.run_plan = plan
+        self.searches = plan.searches if plan.searches is not None else configured_searches(settings)
+        policy = GitHubRateLimitPolicy(
+            settings.github_tokens,
+            reserve=plan.reserve,
+            secondary_wait=plan.secondary_wait,
+            secondary_max=plan.secondary_wait
+            * 16,  # 1, 2, 4, 8, 16 minutes (beyond max_wait: stop resumably)
+            clock=clock,
         )
-
-    def finish(self, status: str, message: str | None) -> CollectResult:
-        runs.finish_run(
-            self.database,
-            self.run_id,
-            status,
-            counters=self.counters,
-            items=self.items,
-            skipped=self.skipped,
-            errors=self.errors,
-            message=message,
-            checkpoint=None if status == runs.OK else dict(self.checkpoint),
+        self.validators = DatabaseValidatorStore(database)
+        self.client = HttpClient(
+            settings.github_api_url,
+            policy,
+            headers=HEADERS,
+            max_attempts=plan.max_attempts,
+            backoff_base=plan.backoff_base,
+            backoff_max=plan.backoff_max,
+            max_wait=plan.max_wait,
+            stop=stop,
+            validators=self.validators,
+            sleep=sleep,
         )
-        if status != runs.OK:
-            log.warning("GitHub collection %s: %s", status, message)
-        return CollectResult(self.run_id, status, self.items, self.skipped, self.counters, message)
+        self.api = GitHubApi(self.client, per_page=plan.per_page)
 
-    def _skip(self, what: str, error: Exception) -> None:
-        self.skipped += 1
-        log.warning("skipped malformed %s: %s", what, error)
+    @property
+    def counters(self) -> RequestCounters:
+        return self.client.counters
 
-    def _failed(self, what: str, error: HttpError) -> None:
-        if (isinstance(error, HttpStatusError) and error.status == 401) or isinstance(error, ApiUnreachable):
-            raise error  # no usable credentials left, or no network: nothing else will work either
-        self.errors += 1
-        log.warning("could not fetch %s: %s", what, error)
+    def params(self) -> dict[str, Any]:
+        return {**asdict(self.run_plan), "searches": list(self.searches), "orgs": list(self.run_plan.orgs)}
 
-    # --- phases -------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.client.close()
 
-    def run(self, searches: Sequence[str]) -> None:
-        for login, because in self._owners():
-            if login.lower() not in self.checkpoint["owners_done"]:
-                self._collect_owner(login, because)
-        for query in searches:
-            if query not in self.checkpoint["searches_done"]:
-                self._collect_search(query)
-        self._collect_counts()
-        if self.plan.contributors > 0:
-            self._collect_contributors()
-        self._collect_profiles()
+    def plan(self, database: Database) -> list[Task]:
+        pruned = self.validators.prune()
+        if pruned:
+            log.info("pruned the validators of %d URL(s) not requested in 30 days", pruned)
+        tasks = [
+            Task(f"owner:{login.lower()}", f"owner {login}", params=(login, because))
+            for login, because in self._owners()
+        ]
+        tasks += [Task(f"search:{query}", f"search {query!r}", params=query) for query in self.searches]
+        tasks.append(Task("counts", "repository counts", AfterIdCheckpoint))
+        if self.run_plan.contributors > 0:
+            tasks.append(Task("contributors", "contributors", AfterIdCheckpoint))
+        tasks.append(Task("profiles", "profiles"))
+        return tasks
+
+    def run_task(self, task: Task, context: TaskContext) -> None:
+        work = _Work(self, context)
+        if task.key.startswith("owner:"):
+            work.owner(*task.params)
+        elif task.key.startswith("search:"):
+            work.search(task.params)
+        elif task.key == "counts":
+            work.counts()
+        elif task.key == "contributors":
+            work.contributors()
+        else:
+            work.profiles()
+        work.raise_if_items_failed()
 
     def _owners(self) -> list[tuple[str, str]]:
+        """`github` accounts linked to a publisher, then `--org` logins (contributors are never owners)."""
         owners: dict[str, tuple[str, str]] = {}
-        if self.plan.include_registry:
+        if self.run_plan.include_registry:
             with self.database.session() as session:
                 handles = session.scalars(
-                    select(Account.handle).where(Account.platform == "github").order_by(Account.handle_key)
+                    select(Account.handle)
+                    .where(Account.platform == "github", Account.publisher_id.is_not(None))
+                    .order_by(Account.handle_key)
                 ).all()
             for handle in handles:
                 owners.setdefault(handle.lower(), (handle, "registry"))
-        for login in self.plan.orgs:
+        for login in self.run_plan.orgs:
             owners.setdefault(login.lower(), (login, "org"))
         return list(owners.values())
+
+
+class _Work:
+    """One task's work: fetch, parse, store in batches with the task's checkpoint."""
+
+    def __init__(self, source: GitHubSource, context: TaskContext) -> None:
+        self.source = source
+        self.database = source.database
+        self.today = source.today
+        self.plan = source.run_plan
+        self.api = source.api
+        self.context = context
+        self.failures: list[str] = []  # items of this task that could not be fetched
+
+    def progress(self, what: str, count: int) -> None:
+        self.context.progress(what, count)
+
+    def _skip(self, what: str, error: Exception) -> int:
+        log.warning("skipped malformed %s: %s", what, error)
+        return 1
+
+    def _failed(self, what: str, error: HttpError) -> None:
+        if isinstance(error, (RateLimitExceeded, Interrupted)) or self.source.ends_run(error):
+            raise error
+        self.failures.append(f"{what}: {error}")
+        log.warning("could not fetch %s: %s", what, error)
+
+    def raise_if_items_failed(self) -> None:
+        if self.failures:
+            raise TaskFailed(f"{len(self.failures)} item(s) could not be fetched, first {self.failures[0]}")
+
+    def owner(self, login: str, because: str) -> None:
+        """An owner's profile (unless fresh) and every page of its public repositories."""
+        known = self._fresh_profile(login)
+        if known is not None:
+            login, organization = known.login, known.type == "Organization"
+        else:
+            fetched = self.api.organization(login) or self.api.user(login)
+            if fetched is None:
+                log.warning("GitHub account %s not found (404/451): marked gone", login)
+                with self.database.session() as session:
+                    store.mark_account_gone(session, login)
+                return
+            try:
+                profile = parse.account_profile(fetched.data)
+            except parse.Malformed as error:
+                raise TaskFailed(f"malformed profile of {login}: {error}") from None
+            with self.database.session() as session:
+                store.save_accounts(session, [profile], self.today, profile=True)
+                self.context.save(session, None, items=1)
+            login, organization = profile["login"], profile["type"] == "Organization"
+        count = 0
+        for page in self.api.repositories_of(login, organization=organization):
+            count += self._save_repo_page(page.data, because)
+            self.progress("repositories listed", count)
 
     def _fresh_profile(self, login: str) -> GhAccount | None:
         """The stored account when its profile was fetched within `profile_refresh_days`."""
@@ -242,82 +252,34 @@ class _Collection:
                 )
             ).first()
 
-    def _collect_owner(self, login: str, because: str) -> None:
-        """An owner's profile (unless fresh) and every page of its public repositories."""
-        known = self._fresh_profile(login)
-        if known is not None:
-            login, organization = known.login, known.type == "Organization"
-        else:
-            try:
-                fetched = self.api.organization(login) or self.api.user(login)
-            except (HttpStatusError, HttpError) as error:
-                if isinstance(error, (RateLimitExceeded, Interrupted)):
-                    raise
-                self._failed(f"account {login}", error)
-                return
-            if fetched is None:
-                log.warning("GitHub account %s not found (404/451): marked gone", login)
-                with self.database.session() as session:
-                    store.mark_account_gone(session, login)
-                    self.checkpoint["owners_done"].append(login.lower())
-                    self._save_checkpoint(session)
-                return
-            try:
-                profile = parse.account_profile(fetched.data)
-            except parse.Malformed as error:
-                self._skip(f"account {login}", error)
-                return
-            with self.database.session() as session:
-                store.save_accounts(session, [profile], self.today, profile=True)
-            self.items += 1
-            login, organization = profile["login"], profile["type"] == "Organization"
-        count = 0
-        try:
-            for page in self.api.repositories_of(login, organization=organization):
-                count += self._save_repo_page(page.data, because)
-                self.progress("repositories listed", count)
-        except (RateLimitExceeded, Interrupted):
-            raise
-        except HttpError as error:
-            self._failed(f"repositories of {login}", error)
-            return
-        with self.database.session() as session:
-            self.checkpoint["owners_done"].append(login.lower())
-            self._save_checkpoint(session)
-        self.progress("owners", len(self.checkpoint["owners_done"]))
-
     def _save_repo_page(self, items: Any, because: str) -> int:
-        repos, owners = [], []
+        repos, owners, skipped = [], [], 0
         for item in items if isinstance(items, list) else []:
             try:
                 repo, owner = parse.repo_description(item)
             except parse.Malformed as error:
-                self._skip("repository", error)
+                skipped += self._skip("repository", error)
                 continue
             repos.append(repo)
             owners.append(owner)
         with self.database.session() as session:
             store.save_accounts(session, owners, self.today, profile=False)
             store.save_repos(session, repos, self.today, tracked_because=because)
+            self.context.save(session, None, skipped=skipped)
         return len(repos)
 
-    def _collect_search(self, query: str) -> None:
+    def search(self, query: str) -> None:
         count = 0
-        try:
-            for page in self.api.search_repositories(query, max_results=self.plan.search_results):
-                data = page.data if isinstance(page.data, dict) else {}
-                if data.get("incomplete_results"):
-                    log.info("search %r timed out on GitHub's side: results are partial", query)
-                count += self._save_repo_page(data.get("items"), "search")
-                self.progress("repositories found", count)
-        except (RateLimitExceeded, Interrupted):
-            raise
-        except HttpError as error:
-            self._failed(f"search {query!r}", error)
-            return
-        with self.database.session() as session:
-            self.checkpoint["searches_done"].append(query)
-            self._save_checkpoint(session)
+        for page in self.api.search_repositories(query, max_results=self.plan.search_results):
+            data = page.data if isinstance(page.data, dict) else {}
+            if data.get("incomplete_results"):
+                log.info("search %r timed out on GitHub's side: results are partial", query)
+            count += self._save_repo_page(data.get("items"), "search")
+            self.progress("repositories found", count)
+
+    def _after(self) -> int:
+        saved = self.context.checkpoint
+        return saved.after if isinstance(saved, AfterIdCheckpoint) else 0
 
     def _tracked_repos(self, after: int, *, counted: bool = False) -> Iterator[list[tuple[int, str]]]:
         """Batches of (id, full_name) of tracked repositories (every one not gone: once tracked, a repository
@@ -336,37 +298,46 @@ class _Collection:
             yield batch  # type: ignore[misc]
             after = batch[-1][0]
 
-    def _collect_counts(self) -> None:
-        """`GET /repos/{o}/{r}` for every tracked repository: today's counts and snapshot."""
+    def _finish_pass(self) -> None:
+        """After a pass with failed items: no checkpoint, so the next try goes over every repository again
+        (unchanged ones answer 304)."""
+        if self.failures:
+            with self.database.session() as session:
+                self.context.save(session, None)
+
+    def counts(self) -> None:
+        """`GET /repositories/{id}` for every tracked repository: today's counts and snapshot."""
         done = 0
-        for batch in self._tracked_repos(self.checkpoint["repos_after"]):
-            fetched: list[tuple[int, Any]] = []
+        for batch in self._tracked_repos(self._after()):
+            fetched: list[tuple[int, str, Any]] = []
             try:
                 for repo_id, full_name in batch:
-                    fetched.append((repo_id, self._fetch_repository(full_name)))
+                    fetched.append((repo_id, full_name, self._fetch_repository(repo_id, full_name)))
             finally:
                 self._save_counts(fetched)
             done += len(batch)
             self.progress("repositories", done)
+        self._finish_pass()
 
-    def _fetch_repository(self, full_name: str) -> Any:
+    def _fetch_repository(self, repo_id: int, full_name: str) -> Any:
         try:
-            answer = self.api.repository(full_name)
-        except (RateLimitExceeded, Interrupted):
-            raise
+            answer = self.api.repository(repo_id)
         except HttpError as error:
             self._failed(f"repository {full_name}", error)
             return False
         if answer is None:
-            log.warning("GitHub repository %s not found or blocked (404/451): marked gone", full_name)
+            log.warning(
+                "GitHub repository %s (id %s) not found or blocked (404/451): marked gone", full_name, repo_id
+            )
             return None
         return answer.data
 
-    def _save_counts(self, fetched: list[tuple[int, Any]]) -> None:
+    def _save_counts(self, fetched: list[tuple[int, str, Any]]) -> None:
         if not fetched:
             return
+        items = skipped = 0
         with self.database.session() as session:
-            for repo_id, data in fetched:
+            for repo_id, _name, data in fetched:
                 if data is None:
                     store.mark_repo_gone(session, repo_id)
                     continue
@@ -376,39 +347,36 @@ class _Collection:
                     repo, owner = parse.repo_description(data)
                     counts = parse.repo_counts(data)
                 except parse.Malformed as error:
-                    self._skip(f"repository {repo_id}", error)
+                    skipped += self._skip(f"repository {repo_id}", error)
                     continue
-                if repo["id"] != repo_id:  # the name now belongs to another repository
-                    log.warning(
-                        "repository id %s answers as %s (id %s)", repo_id, repo["full_name"], repo["id"]
-                    )
+                if repo["id"] != repo_id:
+                    log.warning("repository id %s answered as id %s: skipped", repo_id, repo["id"])
+                    continue
                 store.save_accounts(session, [owner], self.today, profile=False)
                 store.save_repos(session, [repo], self.today, tracked_because=None)
                 store.save_snapshots(session, {repo["id"]: counts}, self.today)
-                self.items += 1
-            self.checkpoint["repos_after"] = fetched[-1][0]
-            self._save_checkpoint(session)
+                items += 1
+            self.context.save(session, AfterIdCheckpoint(fetched[-1][0]), items=items, skipped=skipped)
 
-    def _collect_contributors(self) -> None:
+    def contributors(self) -> None:
         done = 0
-        for batch in self._tracked_repos(self.checkpoint["contributors_after"], counted=True):
+        for batch in self._tracked_repos(self._after(), counted=True):
             fetched: list[tuple[int, Any]] = []
             try:
                 for repo_id, full_name in batch:
-                    fetched.append((repo_id, self._fetch_contributors(full_name)))
+                    fetched.append((repo_id, self._fetch_contributors(repo_id, full_name)))
             finally:
                 self._save_contributors(fetched)
             done += len(batch)
             self.progress("contributor lists", done)
+        self._finish_pass()
 
-    def _fetch_contributors(self, full_name: str) -> Any:
+    def _fetch_contributors(self, repo_id: int, full_name: str) -> Any:
         try:
-            return self.api.contributors(full_name, self.plan.contributors)
+            return self.api.contributors(repo_id, self.plan.contributors)
         except TooLarge:
             log.info("GitHub will not list contributors of %s (history too large): skipped", full_name)
             return False
-        except (RateLimitExceeded, Interrupted):
-            raise
         except HttpError as error:
             self._failed(f"contributors of {full_name}", error)
             return False
@@ -416,6 +384,7 @@ class _Collection:
     def _save_contributors(self, fetched: list[tuple[int, Any]]) -> None:
         if not fetched:
             return
+        skipped = 0
         with self.database.session() as session:
             for repo_id, items in fetched:
                 if items is None:
@@ -428,7 +397,7 @@ class _Collection:
                     try:
                         parsed = parse.contributor(item)
                     except parse.Malformed as error:
-                        self._skip("contributor", error)
+                        skipped += self._skip("contributor", error)
                         continue
                     if parsed is None:
                         continue  # anonymous: no account to link
@@ -436,8 +405,7 @@ class _Collection:
                     pairs.append((parsed[0]["id"], parsed[1]))
                 store.save_accounts(session, identities, self.today, profile=False)
                 store.save_contributors(session, repo_id, pairs, self.today)
-            self.checkpoint["contributors_after"] = fetched[-1][0]
-            self._save_checkpoint(session)
+            self.context.save(session, AfterIdCheckpoint(fetched[-1][0]), skipped=skipped)
 
     def _stale_profiles(self, after: int) -> list[tuple[int, str]]:
         """Owners of today's repositories and today's contributors whose profile is missing or stale."""
@@ -458,19 +426,18 @@ class _Collection:
             ).all()
         return [(row[0], row[1]) for row in rows]
 
-    def _collect_profiles(self) -> None:
+    def profiles(self) -> None:
         """`GET /users/{login}` for accounts without a recent profile (location and company)."""
         after, done = 0, 0
         while batch := self._stale_profiles(after):
             profiles: list[dict[str, Any]] = []
             gone: list[str] = []
+            skipped = 0
             try:
                 for account_id, login in batch:
                     after = account_id
                     try:
                         answer = self.api.user(login)
-                    except (RateLimitExceeded, Interrupted):
-                        raise
                     except HttpError as error:
                         self._failed(f"profile of {login}", error)
                         continue
@@ -481,13 +448,30 @@ class _Collection:
                     try:
                         profiles.append(parse.account_profile(answer.data))
                     except parse.Malformed as error:
-                        self._skip(f"profile of {login}", error)
+                        skipped += self._skip(f"profile of {login}", error)
             finally:
                 with self.database.session() as session:
                     store.save_accounts(session, profiles, self.today, profile=True)
                     for login in gone:
                         store.mark_account_gone(session, login)
-                    self.items += len(profiles)
-                    self._save_checkpoint(session)
+                    self.context.save(session, None, items=len(profiles), skipped=skipped)
             done += len(batch)
             self.progress("profiles", done)
+
+
+def collect_github(
+    database: Database,
+    settings: Settings,
+    plan: GhPlan,
+    *,
+    stop: threading.Event | None = None,
+    progress: Progress | None = None,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
+    wait: float = 0.0,
+) -> CollectResult:
+    """Run one GitHub collection under the source's lock (`SourceBusy` when another holds it beyond `wait`
+    seconds). `sleep` and `clock` replace real waiting and time (tests pair them with a fake clock)."""
+    stop = stop or threading.Event()
+    source = GitHubSource(database, settings, plan, stop, sleep=sleep, clock=clock)
+    return collect(database, source, settings.today, wait=wait, stop=stop, progress=progress)

@@ -1,17 +1,20 @@
-"""Orchestrating a Hub collection: which listings to crawl, checkpoints, the high-water mark, the run row.
+"""The Hub API source: which listings a run crawls, the high-water mark, and storing page by page.
 
-A run is a list of tasks, each a Link-paginated listing processed page by page (parse, upsert, checkpoint,
-all in one transaction per page, so memory stays flat and a crash loses at most the page in flight):
+A run (see `tracker.collection` for locks, task isolation and checkpoints) is a list of tasks, each a
+Link-paginated listing processed page by page (parse, upsert, checkpoint; a few pages per transaction, so
+memory stays flat and a crash loses at most the pages in flight):
 
 1. `models:<author>` / `datasets:<author>`: everything by each registry account on `hf` and each `--org`;
 2. `global`: new models by `createdAt` (descending) down to a floor: `--since`, else the high-water mark
-   minus an overlap, else `first_window` back from the run date. The mark advances only when this crawl
-   completes; a crawl stopped part-way keeps its floor and cursor in the checkpoint and resumes there, on
-   any later day, so nothing between its top and the old mark is skipped;
+   minus an overlap, else `first_window` back from the run date. The mark advances (and `hf_coverage`
+   records the window) only when this crawl completes; a crawl stopped part-way keeps its floor and next
+   page in its checkpoint and resumes there on any later day, so nothing between its top and the old mark
+   is skipped;
 3. `top`: the `top` most downloaded models, so the popular head gets a snapshot every day.
 
-A resumed run on the same run date skips the tasks already done and continues the current one from its
-stored `rel="next"` URL; on a later date only the global crawl's progress carries over.
+Checkpoints keep the next page's path and query (the Hub's cursor), not its host: after a change of
+`HF_ENDPOINT` the listing continues at the new endpoint, or starts over with a warning if the cursor is
+refused there.
 """
 
 from __future__ import annotations
@@ -22,20 +25,19 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import runs
+from tracker.collection import Checkpoint, CollectResult, Progress, Source, Task, TaskContext, collect
 from tracker.config import Settings
 from tracker.db.engine import Database
 from tracker.db.models import Account
-from tracker.http import Fetched, HttpClient, HttpError, Interrupted, RateLimitExceeded
+from tracker.http import Fetched, HttpError, HttpStatusError, OffHostLink, RequestCounters
 from tracker.http.errors import PaginationLoop
-from tracker.sources.base import CollectResult, Progress
-from tracker.sources.huggingface.api import RetryOptions, first_page, make_client
+from tracker.sources.huggingface.api import PATHS, RetryOptions, list_params, make_client
 from tracker.sources.huggingface.parse import MalformedItem, RepoRow, parse_dataset, parse_model
 from tracker.sources.huggingface.store import read_state, record_coverage, store_repos, write_state
 
@@ -77,38 +79,33 @@ class HfPlan:
 
 
 @dataclass(frozen=True)
-class Task:
-    key: str
+class Listing:
+    """What one task lists: `/api/models` or `/api/datasets`, sorted, optionally by one author."""
+
     kind: str  # 'models' or 'datasets'
     sort: str
-    label: str
     author: str | None = None
 
 
-@dataclass
-class CrawlState:
-    """What a checkpoint holds (stored as JSON on the run row)."""
+@dataclass(frozen=True)
+class ListingCheckpoint(Checkpoint):
+    """Where a listing continues: the next page's path and query (the Hub's cursor), and items so far."""
 
-    run_date: str
-    done: list[str] = field(default_factory=list)
-    task: str | None = None
-    next_url: str | None = None
-    task_items: int = 0
-    global_crawl: dict[str, Any] | None = None  # floor, top, next_url: survives a change of day
+    kind = "hf.listing"
+    path: str
+    query: list[list[str]]
+    items: int = 0
 
-    @classmethod
-    def resume(cls, checkpoint: dict[str, Any] | None, run_date: dt.date) -> CrawlState:
-        state = cls(run_date=run_date.isoformat())
-        if not checkpoint:
-            return state
-        state.global_crawl = checkpoint.get("global_crawl")
-        if checkpoint.get("run_date") == state.run_date:
-            state.done = list(checkpoint.get("done") or [])
-            if checkpoint.get("task") != "global":
-                state.task = checkpoint.get("task")
-                state.next_url = checkpoint.get("next_url")
-                state.task_items = int(checkpoint.get("task_items") or 0)
-        return state
+
+@dataclass(frozen=True)
+class NewModelsCheckpoint(Checkpoint):
+    """The new-model crawl: its floor, the newest creation time it saw, and its next page (None: from the top)."""
+
+    kind = "hf.new_models"
+    floor: str
+    top: str | None = None
+    path: str | None = None
+    query: list[list[str]] | None = None
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -140,195 +137,64 @@ def plan_tasks(database: Database, plan: HfPlan) -> list[Task]:
     """The run's listings in order."""
     tasks: list[Task] = []
     for author in _authors(database, plan):
-        tasks.append(Task(f"models:{author}", "models", "createdAt", f"models by {author}", author))
+        tasks.append(
+            Task(
+                f"models:{author}",
+                f"models by {author}",
+                ListingCheckpoint,
+                params=Listing("models", "createdAt", author),
+            )
+        )
         if plan.datasets:
-            tasks.append(Task(f"datasets:{author}", "datasets", "createdAt", f"datasets by {author}", author))
+            tasks.append(
+                Task(
+                    f"datasets:{author}",
+                    f"datasets by {author}",
+                    ListingCheckpoint,
+                    params=Listing("datasets", "createdAt", author),
+                )
+            )
     if plan.global_crawl:
-        tasks.append(Task("global", "models", "createdAt", "new models"))
+        tasks.append(
+            Task(
+                "global",
+                "new models",
+                NewModelsCheckpoint,
+                carries_over=True,
+                params=Listing("models", "createdAt"),
+            )
+        )
     if plan.top > 0:
-        tasks.append(Task("top", "models", "downloads", f"top {plan.top} models by downloads"))
+        tasks.append(
+            Task(
+                "top",
+                f"top {plan.top} models by downloads",
+                ListingCheckpoint,
+                params=Listing("models", "downloads"),
+            )
+        )
     return tasks
 
 
-class _Crawl:
-    """One run's crawling: pages in, rows and checkpoints out."""
+class _Pages:
+    """A transaction that holds a few pages, each written with its checkpoint: fewer, larger commits."""
 
-    def __init__(
-        self,
-        database: Database,
-        client: HttpClient,
-        plan: HfPlan,
-        run_id: int,
-        run_date: dt.date,
-        state: CrawlState,
-        progress: Progress | None,
-    ) -> None:
+    def __init__(self, database: Database) -> None:
         self.database = database
-        self.client = client
-        self.plan = plan
-        self.run_id = run_id
-        self.run_date = run_date
-        self.state = state
-        self.progress = progress
-        self.items = 0
         self._transaction: contextlib.AbstractContextManager[Session] | None = None
         self._session: Session | None = None
         self._pending = 0
         self._opened = 0.0
-        self.skipped = 0
-        self._committed = (0, 0)  # items and skipped as of the last commit
-        self.page_size = max(1, min(plan.page_size, MAX_PAGE_SIZE))
 
-    def _parse(self, kind: str, data: Any, url: str) -> list[RepoRow]:
-        if not isinstance(data, list):
-            raise HttpError(f"expected a JSON array from {url}, got {type(data).__name__}", url=url)
-        parse = parse_model if kind == "models" else parse_dataset
-        rows: dict[str, RepoRow] = {}
-        for item in data:
-            try:
-                row = parse(item)
-            except MalformedItem as error:
-                self.skipped += 1
-                log.warning("skipped a malformed %s item: %s", kind[:-1], error)
-                continue
-            rows[row.hub_id] = row  # the same repo twice on a page: stored once
-        return list(rows.values())
-
-    def _global_floor(self) -> dt.datetime:
-        if self.plan.since is not None:
-            return _start_of(self.plan.since)
-        with self.database.session() as session:
-            mark = read_state(session, MARK_KEY)
-        if mark and mark.get("created_at"):
-            return dt.datetime.fromisoformat(mark["created_at"]) - self.plan.overlap
-        return _start_of(self.run_date) - self.plan.first_window
-
-    def run(self, task: Task) -> None:
-        if task.key in self.state.done:
-            return
-        if self.client.stop.is_set():
-            raise Interrupted("stop requested")
-        resume_url = None
-        if task.key == "global":
-            floor = self._global_floor()
-            saved = self.state.global_crawl
-            if saved:  # keep the stored floor unless the plan reaches further back
-                floor = min(floor, dt.datetime.fromisoformat(saved["floor"]))
-                resume_url = saved.get("next_url")
-            self.state.global_crawl = {
-                "floor": floor.isoformat(),
-                "top": (saved or {}).get("top"),
-                "next_url": resume_url,
-            }
-        elif self.state.task == task.key:
-            resume_url = self.state.next_url
-        if self.state.task != task.key:
-            self.state.task_items = 0
-        if resume_url:
-            log.info("resuming %s from its checkpoint", task.label)
-        limit = min(self.page_size, self.plan.top) if task.key == "top" else self.page_size
-        with ThreadPoolExecutor(1, thread_name_prefix="hf-fetch") as pool:
-            ahead: Future[Fetched] | None = pool.submit(
-                first_page,
-                self.client,
-                task.kind,
-                sort=task.sort,
-                limit=limit,
-                author=task.author,
-                resume_url=resume_url,
-            )
-            seen: set[str] = set()  # a next link back at a page already read would never end
-            while ahead is not None:
-                fetched = ahead.result()
-                if self.client.stop.is_set():  # not stored: the checkpoint still points at this page
-                    raise Interrupted("stop requested")
-                rows = self._parse(task.kind, fetched.data, fetched.url)
-                finished = not fetched.next_url
-                # every valid item seen is stored, also those past the floor or the top N on a last page
-                if task.key == "global":
-                    finished = finished or self._reached_floor(rows)
-                elif task.key == "top":
-                    finished = finished or self.state.task_items + len(rows) >= self.plan.top
-                seen.add(fetched.url)
-                if not finished and fetched.next_url in seen:
-                    self._save_page(task, rows, None, False)  # kept; the listing restarts next time
-                    raise PaginationLoop(
-                        f"{task.label}: the next-page link points back at a page already read; listing abandoned",
-                        url=fetched.next_url,
-                    )
-                # the next page downloads while this one is stored
-                ahead = None if finished else pool.submit(self.client.get, fetched.next_url)
-                self._save_page(task, rows, None if finished else fetched.next_url, finished)
-                if self.progress:
-                    self.progress(task.label, self.items)
-
-    def _reached_floor(self, rows: list[RepoRow]) -> bool:
-        """Whether this page of the new-model crawl goes below its floor (and notes the crawl's top)."""
-        assert self.state.global_crawl is not None
-        crawl = self.state.global_crawl
-        dated = [row.created_at_raw for row in rows if row.created_at_raw is not None]
-        if crawl.get("top") is None and dated:
-            crawl["top"] = max(dated).isoformat()
-        floor = dt.datetime.fromisoformat(crawl["floor"])
-        return any(created < floor for created in dated)
-
-    def _page_session(self) -> Session:
+    def session(self) -> Session:
         if self._session is None:
             self._transaction = self.database.session()
             self._session = self._transaction.__enter__()
             self._opened = time.monotonic()
         return self._session
 
-    def commit(self) -> None:
-        """Commit the pages stored so far, each written together with its checkpoint."""
-        if self._transaction is not None:
-            transaction, self._transaction, self._session, self._pending = self._transaction, None, None, 0
-            transaction.__exit__(None, None, None)
-        self._committed = (self.items, self.skipped)
-
-    def rollback(self) -> None:
-        """Drop uncommitted pages; the last committed checkpoint still describes what is stored."""
-        if self._transaction is not None:
-            transaction, self._transaction, self._session, self._pending = self._transaction, None, None, 0
-            error = RuntimeError("rolled back")
-            transaction.__exit__(RuntimeError, error, None)
-        self.items, self.skipped = self._committed  # the run row must not claim rolled-back pages
-
-    def _save_page(self, task: Task, rows: list[RepoRow], next_url: str | None, finished: bool) -> None:
-        state = self.state
-        session = self._page_session()
-        self.items += store_repos(session, task.kind, rows, self.run_date)
-        state.task_items += len(rows)
-        if task.key == "global":
-            assert state.global_crawl is not None
-            if finished:
-                top = state.global_crawl.get("top")
-                self._advance_mark(session, top)
-                if top is not None:
-                    record_coverage(
-                        session,
-                        "api",
-                        run_id=self.run_id,
-                        covered_from=dt.datetime.fromisoformat(state.global_crawl["floor"]),
-                        covered_to=dt.datetime.fromisoformat(top),
-                        recorded_on=self.run_date,
-                    )
-                state.global_crawl = None
-            else:
-                state.global_crawl["next_url"] = next_url
-        if finished:
-            state.done.append(task.key)
-            state.task, state.next_url, state.task_items = None, None, 0
-        else:
-            state.task, state.next_url = task.key, next_url
-        runs.save_checkpoint(
-            session,
-            self.run_id,
-            asdict(state),
-            items=self.items,
-            skipped=self.skipped,
-            counters=self.client.counters,
-        )
+    def stored(self, finished: bool) -> None:
+        """One more page in the transaction; commit when the listing ended or enough piled up."""
         self._pending += 1
         if (
             finished
@@ -337,14 +203,213 @@ class _Crawl:
         ):
             self.commit()
 
-    def _advance_mark(self, session: Any, top: str | None) -> None:
-        if top is None:
-            return
+    def commit(self) -> None:
+        if self._transaction is not None:
+            transaction, self._transaction, self._session, self._pending = self._transaction, None, None, 0
+            transaction.__exit__(None, None, None)
+
+    def rollback(self) -> None:
+        if self._transaction is not None:
+            transaction, self._transaction, self._session, self._pending = self._transaction, None, None, 0
+            error = RuntimeError("rolled back")
+            transaction.__exit__(RuntimeError, error, None)
+
+
+class HuggingFaceSource(Source):
+    """The Hub API as a collection source (module docstring: what its tasks crawl)."""
+
+    name = COLLECTOR
+
+    def __init__(self, database: Database, settings: Settings, plan: HfPlan, stop: threading.Event) -> None:
+        self.database = database
+        self.settings = settings
+        self.run_plan = plan
+        self.client = make_client(settings, plan.retry, stop)
+        self.page_size = max(1, min(plan.page_size, MAX_PAGE_SIZE))
+
+    @property
+    def counters(self) -> RequestCounters:
+        return self.client.counters
+
+    def params(self) -> dict[str, Any]:
+        return self.run_plan.as_params()
+
+    def plan(self, database: Database) -> list[Task]:
+        return plan_tasks(database, self.run_plan)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def run_task(self, task: Task, context: TaskContext) -> None:
+        pages = _Pages(self.database)
+        try:
+            _Crawl(self, task, context, pages).run()
+        except HttpError:  # stored pages are whole and carry their checkpoint (rate limits and stops too)
+            pages.commit()
+            raise
+        except BaseException:
+            pages.rollback()
+            raise
+        pages.commit()
+
+    def global_floor(self, run_date: dt.date) -> dt.datetime:
+        if self.run_plan.since is not None:
+            return _start_of(self.run_plan.since)
+        with self.database.session() as session:
+            mark = read_state(session, MARK_KEY)
+        if mark and mark.get("created_at"):
+            return dt.datetime.fromisoformat(mark["created_at"]) - self.run_plan.overlap
+        return _start_of(run_date) - self.run_plan.first_window
+
+
+class _Crawl:
+    """One task's listing: pages in, rows and checkpoints out."""
+
+    def __init__(self, source: HuggingFaceSource, task: Task, context: TaskContext, pages: _Pages) -> None:
+        self.source = source
+        self.client = source.client
+        self.task = task
+        self.listing: Listing = task.params
+        self.context = context
+        self.pages = pages
+        self.is_global = task.key == "global"
+        self.items = 0  # listed so far (including earlier runs, for the top N)
+        self.floor: dt.datetime | None = None
+        self.top: str | None = None
+
+    def _resume_from(self) -> tuple[str, list[tuple[str, str]]] | None:
+        saved = self.context.checkpoint
+        if self.is_global:
+            self.floor = self.source.global_floor(self.context.run_date)
+            if isinstance(
+                saved, NewModelsCheckpoint
+            ):  # keep the stored floor unless the plan reaches further
+                self.floor = min(self.floor, dt.datetime.fromisoformat(saved.floor))
+                self.top = saved.top
+                if saved.path:
+                    return saved.path, [(key, value) for key, value in saved.query or []]
+            return None
+        if isinstance(saved, ListingCheckpoint):
+            self.items = saved.items
+            return saved.path, [(key, value) for key, value in saved.query]
+        return None
+
+    def _first_page(self) -> Fetched:
+        listing = self.listing
+        limit = self.source.page_size
+        if self.task.key == "top":
+            limit = min(limit, self.source.run_plan.top)
+        resume = self._resume_from()
+        if resume is not None:
+            try:
+                return self.client.get(*resume)
+            except HttpStatusError as error:
+                if error.status not in (400, 404, 410, 422):
+                    raise
+                log.warning(
+                    "%s: the endpoint refused the stored next page (%s); starting the listing over",
+                    self.task.label,
+                    error,
+                )
+                self.items = 0
+        return self.client.get(
+            PATHS[listing.kind],
+            list_params(listing.kind, sort=listing.sort, limit=limit, author=listing.author),
+        )
+
+    def run(self) -> None:
+        self.context.check_stop()
+        with ThreadPoolExecutor(1, thread_name_prefix="hf-fetch") as pool:
+            ahead: Future[Fetched] | None = pool.submit(self._first_page)
+            seen: set[str] = set()  # a next link back at a page already read would never end
+            while ahead is not None:
+                fetched = ahead.result()
+                self.context.check_stop()  # not stored: the checkpoint still points at this page
+                rows, skipped = self._parse(fetched.data, fetched.url)
+                finished = not fetched.next_url and not fetched.refused_link
+                # every valid item seen is stored, also those past the floor or the top N on a last page
+                if self.is_global:
+                    finished = finished or self._reached_floor(rows)
+                elif self.task.key == "top":
+                    finished = finished or self.items + len(rows) >= self.source.run_plan.top
+                seen.add(fetched.url)
+                if not finished and fetched.refused_link:
+                    self._save(rows, skipped, None, False)  # kept; the listing starts over next time
+                    raise OffHostLink(f"{self.task.label}: {fetched.refused_link}", url=fetched.url)
+                if not finished and fetched.next_url in seen:
+                    self._save(rows, skipped, None, False)
+                    raise PaginationLoop(
+                        f"{self.task.label}: the next-page link points back at a page already read; listing abandoned",
+                        url=fetched.next_url,
+                    )
+                # the next page downloads while this one is stored
+                ahead = None if finished else pool.submit(self.client.get, fetched.next_url)
+                self._save(rows, skipped, None if finished else fetched.next_url, finished)
+                self.context.progress(self.task.label, self.context.run_items)
+
+    def _parse(self, data: Any, url: str) -> tuple[list[RepoRow], int]:
+        kind = self.listing.kind
+        if not isinstance(data, list):
+            raise HttpError(f"expected a JSON array from {url}, got {type(data).__name__}", url=url)
+        parse = parse_model if kind == "models" else parse_dataset
+        rows: dict[str, RepoRow] = {}
+        skipped = 0
+        for item in data:
+            try:
+                row = parse(item)
+            except MalformedItem as error:
+                skipped += 1
+                log.warning("skipped a malformed %s item: %s", kind[:-1], error)
+                continue
+            rows[row.hub_id] = row  # the same repo twice on a page: stored once
+        return list(rows.values()), skipped
+
+    def _reached_floor(self, rows: list[RepoRow]) -> bool:
+        """Whether this page of the new-model crawl goes below its floor (and notes the crawl's top)."""
+        assert self.floor is not None
+        dated = [row.created_at_raw for row in rows if row.created_at_raw is not None]
+        if self.top is None and dated:
+            self.top = max(dated).isoformat()
+        return any(created < self.floor for created in dated)
+
+    def _checkpoint(self, next_url: str | None) -> Checkpoint | None:
+        where = self.client.relative(next_url) if next_url else None
+        if self.is_global:
+            assert self.floor is not None
+            path, query = where if where else (None, None)
+            return NewModelsCheckpoint(
+                self.floor.isoformat(), self.top, path, [list(pair) for pair in query] if query else None
+            )
+        if where is None:
+            return None
+        return ListingCheckpoint(where[0], [list(pair) for pair in where[1]], self.items)
+
+    def _save(self, rows: list[RepoRow], skipped: int, next_url: str | None, finished: bool) -> None:
+        session = self.pages.session()
+        stored = store_repos(session, self.listing.kind, rows, self.context.run_date)
+        self.items += len(rows)
+        checkpoint = None if finished else self._checkpoint(next_url)
+        if self.is_global and finished and self.top is not None:
+            assert self.floor is not None
+            self._advance_mark(session, self.top)
+            record_coverage(
+                session,
+                "api",
+                run_id=self.context.run_id,
+                covered_from=self.floor,
+                covered_to=dt.datetime.fromisoformat(self.top),
+                recorded_on=self.context.run_date,
+            )
+        self.context.save(session, checkpoint, items=stored, skipped=skipped)
+        self.pages.stored(finished)
+
+    @staticmethod
+    def _advance_mark(session: Session, top: str) -> None:
         old = read_state(session, MARK_KEY)
         if (
             old
             and old.get("created_at")
-            and dt.datetime.fromisoformat(old["created_at"]) >= (dt.datetime.fromisoformat(top))
+            and dt.datetime.fromisoformat(old["created_at"]) >= dt.datetime.fromisoformat(top)
         ):
             return
         write_state(session, MARK_KEY, {"created_at": top})
@@ -357,61 +422,10 @@ def collect_huggingface(
     *,
     stop: threading.Event | None = None,
     progress: Progress | None = None,
+    wait: float = 0.0,
 ) -> CollectResult:
-    """Run one Hub collection per `plan`; returns how it ended (the run row has the same figures).
-
-    Rate limits beyond `plan.retry.max_wait` end it as `rate_limited`, `stop` as `interrupted`, HTTP
-    failures as `failed` (all resumable from the checkpoint); anything unexpected marks the run `failed`
-    and propagates.
-    """
-    run_date = settings.today
-    previous = runs.resumable_checkpoint(database, COLLECTOR)
-    run_id = runs.start_run(database, COLLECTOR, run_date, params=plan.as_params())
-    state = CrawlState.resume(previous, run_date)
-    if previous:  # carried over now, so a run that dies before its first page still hands it on
-        with database.session() as session:
-            runs.save_checkpoint(session, run_id, asdict(state))
-    client = make_client(settings, plan.retry, stop)
-    crawl = _Crawl(database, client, plan, run_id, run_date, state, progress)
-    status, message = runs.OK, None
-    try:
-        try:
-            for task in plan_tasks(database, plan):
-                crawl.run(task)
-        except (RateLimitExceeded, Interrupted, HttpError):
-            crawl.commit()  # every stored page is whole and carries its checkpoint
-            raise
-        crawl.commit()
-    except RateLimitExceeded as error:
-        status, message = runs.RATE_LIMITED, str(error)
-    except Interrupted:
-        status, message = runs.INTERRUPTED, "stopped on request; the next run resumes"
-    except HttpError as error:
-        status, message = runs.FAILED, str(error)
-    except BaseException as error:
-        crawl.rollback()
-        runs.finish_run(
-            database,
-            run_id,
-            runs.FAILED,
-            counters=client.counters,
-            items=crawl.items,
-            skipped=crawl.skipped,
-            message=f"{type(error).__name__}: {error}"[:500],
-        )
-        raise
-    finally:
-        client.close()
-    if status != runs.OK:
-        log.warning("huggingface collection %s: %s", status, message)
-    runs.finish_run(
-        database,
-        run_id,
-        status,
-        counters=client.counters,
-        items=crawl.items,
-        skipped=crawl.skipped,
-        message=message,
-        checkpoint=None if status == runs.OK else False,
-    )
-    return CollectResult(run_id, status, crawl.items, crawl.skipped, client.counters, message)
+    """Run one Hub collection per `plan` under the source's lock (`SourceBusy` when another holds it beyond
+    `wait` seconds); returns how it ended (the run row has the same figures)."""
+    stop = stop or threading.Event()
+    source = HuggingFaceSource(database, settings, plan, stop)
+    return collect(database, source, settings.today, wait=wait, stop=stop, progress=progress)

@@ -18,7 +18,7 @@ from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Date, Table, delete, literal, select, text, update
+from sqlalchemy import Boolean, Date, Table, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -175,34 +175,6 @@ def _memoised(processor: Any) -> Any:
     return process
 
 
-def _item_values(row: RepoRow, run_date: dt.date, model: bool) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "hub_id": row.hub_id,
-        "repo_id": row.repo_id,
-        "author": row.author,
-        "author_key": row.author.lower() if row.author else None,
-        "created_at": row.created_at,
-        "created_at_unknown": row.created_at_unknown,
-        "last_modified": row.last_modified,
-        "license": row.license,
-        "gated": row.gated,
-        "private": row.private,
-        "disabled": row.disabled,
-        "tags": row.tags,
-        "downloads_30d": row.downloads_30d,
-        "downloads_all_time": row.downloads_all_time,
-        "likes": row.likes,
-        "trending_score": row.trending_score,
-        "metrics_on": run_date,
-        "first_seen_on": run_date,
-        "last_seen_on": run_date,
-    }
-    if model:
-        values["pipeline_tag"] = row.pipeline_tag
-        values["library_name"] = row.library_name
-    return values
-
-
 class _PageState(NamedTuple):
     """What the database already held for a page's items, and what follows for this page."""
 
@@ -276,85 +248,7 @@ def store_repos(
         return _store_postgresql(session, kind, rows, run_date)
     if dialect == "sqlite":
         return _store_sqlite(session, kind, rows, run_date)
-    return _store_generic(session, kind, rows, run_date)
-
-
-def _store_generic(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
-    """The reference implementation through SQLAlchemy (the back-end paths below must match its effects)."""
-    model = kind == "models"
-    item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
-    entity = "hf_model" if model else "hf_dataset"
-    hub_ids = [row.hub_id for row in rows]
-
-    stored = session.execute(
-        select(item.hub_id, item.repo_id, item.metrics_on, item.downloads_30d, item.likes).where(
-            item.hub_id.in_(hub_ids)
-        )
-    )
-    known, previous, replayed, current = _page_state(session, entity, rows, stored, run_date)
-
-    columns = _SHARED + (_MODEL_ONLY if model else ())
-    _upsert(
-        session,
-        item.__table__,
-        [_item_values(row, run_date, model) for row in current],
-        ("hub_id",),
-        columns,
-    )
-    key = "model_id" if model else "dataset_id"
-    # retention: only new, active or changed repos get the day's row (tracker.sources.huggingface.retention)
-    kept = [
-        row.hub_id
-        for row in current
-        if keeps_snapshot(previous.get(row.hub_id), row.downloads_30d, row.likes, run_date)
-    ]
-    if kept:  # the day's snapshot copied from the metrics just written inline (no second pass in Python)
-        copy = _insert(session, snapshot.__table__).from_select(
-            [key, "captured_on", *_METRICS],
-            select(item.id, literal(run_date, Date()), *(getattr(item, m) for m in _METRICS)).where(
-                item.hub_id.in_(kept)
-            ),
-        )
-        session.execute(
-            copy.on_conflict_do_update(
-                index_elements=[key, "captured_on"], set_={m: copy.excluded[m] for m in _METRICS}
-            )
-        )
-    if replayed:
-        ids = dict(
-            session.execute(select(item.hub_id, item.id).where(item.hub_id.in_(sorted(replayed)))).all()
-        )
-        _upsert_replayed_snapshots(session, snapshot, key, ids, rows, replayed, run_date)
-    if model:
-        # only models seen before can have stale edges; only models with parents need their ids
-        stale = [row.hub_id for row in current if row.hub_id in known]
-        if stale:
-            session.execute(
-                delete(HfModelParent).where(
-                    HfModelParent.child_id.in_(select(item.id).where(item.hub_id.in_(stale)))
-                )
-            )
-        with_parents = [row for row in current if row.parents]
-        wanted = [row.hub_id for row in with_parents]
-        ids = (
-            dict(session.execute(select(item.hub_id, item.id).where(item.hub_id.in_(wanted))).all())
-            if wanted
-            else {}
-        )
-        edges = [
-            {
-                "child_id": ids[row.hub_id],
-                "parent_repo_id": parent.repo_id,
-                "relation": parent.relation,
-                "position": parent.position,
-                "source": parent.source,
-            }
-            for row in with_parents
-            for parent in row.parents
-        ]
-        if edges:
-            _executemany(session, HfModelParent.__table__, HfModelParent.__table__.insert(), edges)
-    return len(rows)
+    raise ValueError(f"unsupported database back end {dialect!r} (SQLite or PostgreSQL)")
 
 
 def read_state(session: Session, key: str) -> dict[str, Any] | None:
@@ -471,7 +365,7 @@ def _tags_json(tags: list[str] | None) -> str:
 
 # --- PostgreSQL: the page goes in with COPY and is upserted set-based ---------------------------------------
 #
-# The same effects as the generic path above, in a few statements per page: ids travel as one array
+# The same effects as the SQLite path below, in a few statements per page: ids travel as one array
 # (`= ANY(%s)`), the page is copied into a temporary table and upserted from it with one
 # `INSERT ... SELECT ... ON CONFLICT ... RETURNING`, edges are copied straight into their table. Statements run
 # unprepared: a generic plan made while the tables were nearly empty would scan them whole once they are big.
@@ -491,18 +385,18 @@ def _store_postgresql(session: Session, kind: str, rows: Sequence[RepoRow], run_
     import psycopg
 
     try:
-        return _copy_page(session, kind, rows, run_date)
+        with session.connection().connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            return _copy_page(session, cursor, kind, rows, run_date)
     except psycopg.Error as error:  # raised by the driver directly: wrapped as SQLAlchemy would
         raise DBAPIError.instance(None, None, error, psycopg.Error) from error
 
 
-def _copy_page(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
+def _copy_page(session: Session, cursor: Any, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
     model = kind == "models"
     item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
     table, snapshot_table = item.__tablename__, snapshot.__tablename__
     entity = "hf_model" if model else "hf_dataset"
     key = "model_id" if model else "dataset_id"
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
 
     cursor.execute(
         f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id = ANY(%s)",
@@ -560,7 +454,7 @@ def _copy_page(session: Session, kind: str, rows: Sequence[RepoRow], run_date: d
 
 # --- SQLite: constant statement texts, ids as one JSON array, values converted once ------------------------
 #
-# The same effects as the generic path, with statements whose text never changes (sqlite3 keeps them
+# The same effects as the PostgreSQL path, with statements whose text never changes (sqlite3 keeps them
 # prepared): ids go in as one JSON array (`IN (SELECT value FROM json_each(?))`) instead of 1000 parameters,
 # and values are converted to what SQLAlchemy's SQLite types store (timestamps as `YYYY-MM-DD HH:MM:SS.ffffff`,
 # dates as ISO text, flags as 0/1, JSON text) without its per-value processors.
