@@ -24,6 +24,7 @@ from tests.dump_data import COUNTRIES, ServedDay, dump_days, expected_totals
 from tests.fakes.hub import FakeHub, hub_model
 from tests.fakes.hub_dumps import FakeDumpRepo
 from tracker.cli import main
+from tracker.collection import SourceLock
 from tracker.db.engine import Database
 from tracker.db.models import Account, Base, Publisher
 
@@ -300,3 +301,35 @@ def test_the_daily_job_reads_the_newest_dump_then_the_api_and_a_missing_dump_rep
         captured = capsys.readouterr()
         assert code == 1
         assert "dump step failed" in captured.err and "items stored" in captured.out  # the API tasks ran
+
+
+def test_a_backfill_waits_for_no_other_hub_collection_and_a_failing_dump_does_not_block_the_others(
+    database: Database,
+    database_url: str,
+    served: list[ServedDay],
+    environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    add_registry(database)
+    days = [day.day for day in served]
+    missing = next(day for day in days if day.commit_id.startswith("02"))
+    kept = missing.content
+    missing.content = None  # listed, but its file answers 404
+    with FakeDumpRepo(days=days) as fake:
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        with SourceLock(database, "huggingface"):  # an API collection of the Hub is running
+            assert backfill(database_url) == 3
+        assert "another huggingface collection" in capsys.readouterr().err
+        assert scalar(database, "SELECT count(*) FROM hf_dumps") == 0
+
+        assert backfill(database_url) == 1
+        err = capsys.readouterr().err
+        assert "404" in err and "2025-01-20" in err
+        assert scalar(database, "SELECT count(*) FROM hf_dumps") == len([d for d in served if d.read]) - 1
+
+        missing.content = kept  # the file is back: the next run reads only that dump
+        assert backfill(database_url) == 0
+    read = [day for day in served if day.read and not day.duplicate]
+    for day in read:
+        assert totals_by_country(database, day.day.committed_at.date().isoformat()) == expected_totals(day.rows)
