@@ -132,7 +132,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "replaced_on": "UTC date the new name was first seen",
     },
     "collection_runs": {
-        "collector": "`huggingface`, `github`, `attribution`, `report`, ...",
+        "collector": "`huggingface`, `huggingface-dump` (the Hub's daily dumps), `github`, `attribution`, `report`, ...",
         "run_date": "the UTC date stamped on the run's snapshots",
         "started_at": "start (UTC)",
         "finished_at": "end (UTC); NULL while running or after a crash",

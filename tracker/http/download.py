@@ -6,6 +6,9 @@ as huggingface_hub does. The file streams into `<destination>.part`; an interrup
 connection, a truncated body, a killed process) continues from the bytes already there with a `Range`
 request. The size is checked against `X-Linked-Size` (or `Content-Length`), and the sha256 against
 `X-Linked-Etag` when that is a sha256 (LFS and Xet files), before the file is renamed into place.
+
+`Downloader` is a companion of `HttpClient` (same package): it uses the client's session, rate-limit
+policy, backoff, stop event and counters, so downloads follow the same rules as API requests.
 """
 
 from __future__ import annotations
