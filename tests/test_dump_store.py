@@ -73,3 +73,15 @@ def test_a_dump_matches_stored_models_by_repo_id_and_former_name(database: Datab
     ]
     snapshots = rows(database, "SELECT captured_on, downloads_30d FROM hf_model_snapshots ORDER BY 1")
     assert [(str(day)[:10], value) for day, value in snapshots][1] == ("2025-01-13", 150)
+
+
+def test_a_batch_of_a_dump_finds_every_model_the_api_stored(database: Database) -> None:
+    api = [parse_model(hub_model(f"org/m{i}", downloads=10 * i)) for i in range(5)]
+    with database.session() as session:
+        store_repos(session, "models", api, DAY)
+        start_dump(session)
+        store_dump_batch(
+            session, [dump_row(f"org/m{i}", downloads=i) for i in range(5)] + [dump_row("x/new")], DAY
+        )
+    stored = dict(rows(database, "SELECT repo_id, hub_id FROM hf_models"))
+    assert stored == {**{row.repo_id: row.hub_id for row in api}, "x/new": dump_hub_id("x/new")}

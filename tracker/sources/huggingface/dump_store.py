@@ -41,13 +41,13 @@ def start_dump(session: Session) -> None:
 
 
 def _lookup(session: Session, sql: str, keys: list[str]) -> list[tuple[str, str, object]]:
-    """Run `sql` (with `{keys}` standing for the list of `keys`) on either back end."""
+    """Run `sql` (with `IN {keys}` standing for "is one of `keys`") on either back end."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        return list(connection.exec_driver_sql(sql.format(keys="ANY(%(keys)s)"), {"keys": keys}))
-    return list(
-        connection.exec_driver_sql(sql.format(keys="(SELECT value FROM json_each(?))"), (json.dumps(keys),))
-    )
+        query = sql.replace("IN {keys}", "= ANY(%(keys)s)")
+        return list(connection.exec_driver_sql(query, {"keys": keys}))
+    query = sql.replace("{keys}", "(SELECT value FROM json_each(?))")
+    return list(connection.exec_driver_sql(query, (json.dumps(keys),)))
 
 
 def _as_date(value: object) -> dt.date | None:
@@ -64,7 +64,7 @@ def store_dump_batch(session: Session, rows: Sequence[RepoRow], day: dt.date) ->
     known = {
         repo_id: (hub_id, _as_date(metrics_on))
         for repo_id, hub_id, metrics_on in _lookup(
-            session, "SELECT repo_id, hub_id, metrics_on FROM hf_models WHERE repo_id = {keys}", names
+            session, "SELECT repo_id, hub_id, metrics_on FROM hf_models WHERE repo_id IN {keys}", names
         )
     }
     missing = [name for name in names if name not in known]
@@ -74,7 +74,7 @@ def store_dump_batch(session: Session, rows: Sequence[RepoRow], day: dt.date) ->
             name: entity_id
             for name, entity_id, _ in _lookup(
                 session,
-                "SELECT name, entity_id, replaced_on FROM former_names WHERE entity = 'hf_model' AND name = {keys}",
+                "SELECT name, entity_id, replaced_on FROM former_names WHERE entity = 'hf_model' AND name IN {keys}",
                 missing,
             )
         }
@@ -83,7 +83,7 @@ def store_dump_batch(session: Session, rows: Sequence[RepoRow], day: dt.date) ->
                 hub_id: _as_date(metrics_on)
                 for hub_id, metrics_on, _ in _lookup(
                     session,
-                    "SELECT hub_id, metrics_on, 0 FROM hf_models WHERE hub_id = {keys}",
+                    "SELECT hub_id, metrics_on, 0 FROM hf_models WHERE hub_id IN {keys}",
                     sorted(set(renamed.values())),
                 )
             }
