@@ -50,7 +50,9 @@ def pg_server_url() -> Iterator[str]:
     finally:
         with admin.connect() as connection:
             connection.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"),
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
                 {"name": name},
             )
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -128,7 +130,9 @@ def empty_database_url(backend: str, request: pytest.FixtureRequest, tmp_path: P
     finally:
         with admin.connect() as connection:
             connection.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"),
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
                 {"name": name},
             )
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))

@@ -36,14 +36,20 @@ def test_option_beats_environment_beats_toml(tmp_path: Path, monkeypatch: pytest
     env = {"TRACKER_DATABASE_URL": "sqlite:///from-env.db", "TRACKER_TODAY": "2025-02-02"}
     assert load_settings(environ=env).database_url == "sqlite:///from-env.db"
     assert load_settings(environ=env).today == dt.date(2025, 2, 2)
-    assert load_settings({"database_url": "sqlite:///from-cli.db"}, environ=env).database_url == "sqlite:///from-cli.db"
+    assert (
+        load_settings({"database_url": "sqlite:///from-cli.db"}, environ=env).database_url
+        == "sqlite:///from-cli.db"
+    )
 
 
 def test_github_token_list_and_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     settings = load_settings(
-        environ={"GITHUB_TOKEN": "ghp_one, ghp_two", "HF_TOKEN": "hf_x",
-                 "TRACKER_DATABASE_URL": "postgresql://u:s3cret@db/x"}
+        environ={
+            "GITHUB_TOKEN": "ghp_one, ghp_two",
+            "HF_TOKEN": "hf_x",
+            "TRACKER_DATABASE_URL": "postgresql://u:s3cret@db/x",
+        }
     )
     assert settings.github_tokens == ("ghp_one", "ghp_two")
     assert set(settings.secrets) == {"ghp_one", "ghp_two", "hf_x", "s3cret"}
@@ -51,7 +57,9 @@ def test_github_token_list_and_secrets(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_mask_url_hides_only_the_password() -> None:
-    assert mask_url("postgresql+psycopg://user:pw@host:5432/db") == "postgresql+psycopg://user:***@host:5432/db"
+    assert (
+        mask_url("postgresql+psycopg://user:pw@host:5432/db") == "postgresql+psycopg://user:***@host:5432/db"
+    )
     assert mask_url("sqlite:///tracker.db") == "sqlite:///tracker.db"
 
 
@@ -63,8 +71,9 @@ def test_mask_url_hides_only_the_password() -> None:
         ({"TRACKER_CONFIG": "/nonexistent/tracker.toml"}, "does not exist"),
     ],
 )
-def test_bad_settings_are_one_clear_error(environ: dict[str, str], message: str, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_settings_are_one_clear_error(
+    environ: dict[str, str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match=message):
         load_settings(environ=environ)

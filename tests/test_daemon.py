@@ -24,9 +24,11 @@ from sqlalchemy import select
 from tests.fakes.github import FakeGitHub
 from tests.fakes.hub import FakeHub, GeneratedModels
 from tracker.cli import main
+from tracker.collection import Source, Task, TaskContext, collect
 from tracker.config import load_settings
 from tracker.db.engine import Database
 from tracker.db.models import CollectionRun, CollectionTask, HfModel, SchedulerJob
+from tracker.http.client import RequestCounters
 from tracker.runs import finish_run, start_run
 from tracker.scheduler import jobs
 from tracker.scheduler.daemon import missed_fire_time
@@ -356,9 +358,21 @@ def test_a_collector_that_raises_leaves_a_failed_run_and_no_attribution(
 ) -> None:
     settings = load_settings({"database_url": database.url})
 
-    def broken(database: Database, settings: Any, plan: Any, **_: Any) -> None:
-        start_run(database, "huggingface", settings.today)
-        raise RuntimeError("collector bug")
+    class BrokenSource(Source):
+        name = "huggingface"
+        counters = RequestCounters()
+
+        def plan(self, database: Database) -> list[Task]:
+            return [Task("only", "the only task")]
+
+        def run_task(self, task: Task, context: TaskContext) -> None:
+            raise RuntimeError("collector bug")
+
+        def close(self) -> None:
+            pass
+
+    def broken(database: Database, settings: Any, plan: Any, **_: Any) -> Any:
+        return collect(database, BrokenSource(), settings.today)  # the framework closes the run as failed
 
     monkeypatch.setattr(jobs, "collect_huggingface", broken)
     outcome = jobs.run_job("huggingface", database, settings)

@@ -109,6 +109,8 @@ def test_no_secret_in_output_logs_rows_or_reports(
         tracker("gh ok", "-vv", *gh)
         monkeypatch.setenv("GITHUB_TOKEN", f"{REVOKED_TOKEN},{SMALL_TOKEN}")
         monkeypatch.setenv("TRACKER_TODAY", "2026-03-03")
+        for repo in github.repos.values():  # changed objects answer 200, which spends the tiny budget
+            repo.stars += 1
         tracker("gh limited", "-vv", "--log-json", *gh)
         monkeypatch.setenv("GITHUB_TOKEN", REVOKED_TOKEN)
         tracker("gh revoked", "-vv", *gh)

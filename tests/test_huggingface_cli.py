@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from sqlalchemy import text
 
 from tests.fakes.hub import Budget, FakeHub, sample_datasets, sample_models
 from tracker.cli import main
 from tracker.db.engine import Database
+from tracker.scheduler import jobs
 
 
 @pytest.fixture
@@ -138,3 +141,29 @@ def test_the_token_is_sent_but_never_shown_or_stored(
         stored = connection.execute(text("SELECT params, message FROM collection_runs")).all()
         stored += connection.execute(text("SELECT checkpoint, message FROM collection_tasks")).all()
     assert stored and "hf_SeCrEt" not in str(stored)
+
+
+def test_a_failing_attribution_makes_the_collection_exit_1(
+    database: Database,
+    database_url: str,
+    hub: FakeHub,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def locked(_database: Database) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(jobs, "run_attribution", locked)
+    code = main(
+        ["--database-url", database_url, "collect", "huggingface", "--since", "2024-01-01", "--top", "0"]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "attribution" in errors[0] and "database is locked" in errors[0], err
+    assert (
+        count(
+            database, "SELECT count(*) FROM collection_runs WHERE collector = 'huggingface' AND status = 'ok'"
+        )
+        == 1
+    )

@@ -448,4 +448,6 @@ def test_a_completed_new_model_crawl_records_the_creation_window_it_covered(
     )
     newest = max(m["createdAt"] for m in sample_models() if m.get("createdAt", "").startswith("20"))
     assert source == "api" and str(recorded_on) == DAY.isoformat()
-    assert str(covered_from).startswith(SINCE.isoformat()) and str(covered_to)[:19] == newest[:19].replace("T", " ")
+    assert str(covered_from).startswith(SINCE.isoformat()) and str(covered_to)[:19] == newest[:19].replace(
+        "T", " "
+    )

@@ -204,6 +204,8 @@ class FakeHub(LocalServer):
         self.budget = Budget(quota, window)
         self.fault_reset = fault_reset
         self.faults: deque[Fault] = deque()
+        # requests it matches answer 500 every time, as a listing that never heals
+        self.broken: Callable[[str, list[tuple[str, str]]], bool] | None = None
         self.requests: list[tuple[str, list[tuple[str, str]]]] = []
         self.authorizations: set[str | None] = set()  # the Authorization headers seen
         self.served: dict[str, int] = {}
@@ -303,6 +305,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": "Not found"}, {"X-Error-Code": "EntryNotFound"})
             return
         fault = fake._next_fault(split.path, query)
+        if fault is None and fake.broken is not None and fake.broken(split.path, query):
+            fault = "500"
         if fault is not None:
             fake.count(fault)
         if fault == "drop":

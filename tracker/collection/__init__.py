@@ -25,7 +25,10 @@ Tasks
     `failed` and the exception propagates.
 
     When the newest run of the source did not finish `ok` (stopped, failed, killed), the next run on the
-    same run date skips the tasks that run already completed; otherwise every task runs.
+    same run date skips the tasks completed since the last complete run; otherwise every planned task runs.
+    Work that must never be repeated once done (a dump file already ingested) is simply not planned: `plan`
+    leaves it out, knowing it from the source's own tables or from `tasks.standings(database, name, keys)`
+    (the newest outcome of each key).
 
 Checkpoints
     A task that can continue part-way declares a `Checkpoint` subclass (a frozen dataclass of JSON values

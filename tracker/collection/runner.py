@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from tracker import runs
 from tracker.collection import tasks as task_rows
 from tracker.collection.lock import SourceLock
-from tracker.collection.source import Progress, Source, Task, TaskContext, TaskFailed
+from tracker.collection.source import Checkpoint, Progress, Source, Task, TaskContext, TaskFailed
 from tracker.collection.tasks import TaskStanding
 from tracker.db.engine import Database
 from tracker.http import HttpError, Interrupted, RateLimitExceeded
@@ -84,11 +84,16 @@ class _Run:
         self.progress: Progress = progress or (lambda what, count: None)
         self.totals = {"items": 0, "skipped": 0}
         self.failed: list[str] = []
+        self.resume_after: int | None = None  # resuming: tasks done today by runs after this id are skipped
 
     def run(self) -> CollectResult:
         name = self.source.name
         newest = runs.last_runs(self.database).get(name)
-        resuming = newest is not None and newest.status in runs.UNFINISHED
+        last_ok = runs.last_success(self.database, name)
+        # a run after a stopped, failed or killed one skips what was done since the last complete run
+        self.resume_after = (
+            (last_ok.id if last_ok else 0) if newest and newest.status in runs.UNFINISHED else None
+        )
         abandoned = task_rows.close_abandoned_runs(
             self.database, name, "its process ended without closing it; the next run resumes it"
         )
@@ -100,7 +105,7 @@ class _Run:
             planned = self.source.plan(self.database)
             standing = task_rows.standings(self.database, name, [task.key for task in planned])
             for task in _ordered(planned, standing):
-                outcome = self._run_task(run_id, task, standing.get(task.key), resuming)
+                outcome = self._run_task(run_id, task, standing.get(task.key))
                 if outcome is not None:
                     status, message = outcome
                     break
@@ -141,7 +146,7 @@ class _Run:
             list(self.failed),
         )
 
-    def _resumed_checkpoint(self, task: Task, standing: TaskStanding | None):  # type: ignore[no-untyped-def]
+    def _resumed_checkpoint(self, task: Task, standing: TaskStanding | None) -> Checkpoint | None:
         if (
             standing is None
             or standing.status == runs.OK
@@ -156,17 +161,16 @@ class _Run:
             log.warning("%s: its stored checkpoint is not readable; starting it over", task.label)
         return checkpoint
 
-    def _run_task(
-        self, run_id: int, task: Task, standing: TaskStanding | None, resuming: bool
-    ) -> tuple[str, str] | None:
+    def _run_task(self, run_id: int, task: Task, standing: TaskStanding | None) -> tuple[str, str] | None:
         """Run one task; returns (status, message) when the whole run must stop, else None."""
         if (
-            resuming
+            self.resume_after is not None
             and standing is not None
             and standing.status == runs.OK
             and standing.run_date == self.run_date
+            and standing.run_id > self.resume_after
         ):
-            return None  # done earlier today by the run this one resumes
+            return None  # done earlier today by the run(s) this one resumes
         if self.stop.is_set():
             return runs.INTERRUPTED, "stopped on request; the next run resumes"
         checkpoint = self._resumed_checkpoint(task, standing)
@@ -205,7 +209,7 @@ class _Run:
             self.failed.append(f"{task.label}: {reason}")
             log.warning("%s failed: %s", task.label, reason)
             if isinstance(error, HttpError) and self.source.ends_run(error):
-                return runs.FAILED, f"{task.label}: {reason} (no other task can succeed)"
+                return runs.FAILED, "stopped at a failure no other task can get past"
             return None
         except BaseException as error:
             task_rows.finish_task(

@@ -4,6 +4,7 @@ the context a task runs in, and the `Source` base class."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -75,7 +76,7 @@ class TaskContext:
         database: Database,
         run_id: int,
         row_id: int,
-        run_date: Any,
+        run_date: dt.date,
         checkpoint: Checkpoint | None,
         stop: threading.Event,
         progress: Progress,

@@ -281,7 +281,10 @@ class Daemon:
     def _check_lock(self) -> None:
         if self.lock.check():
             return
-        log.warning("the database connection holding the %s was lost; taking the lock again", self.lock.name)
+        log.warning(
+            "lost the %s (its connection dropped, or its lock file was deleted); taking it again",
+            self.lock.name,
+        )
         self.lock.release()
         try:
             self.lock.acquire()

@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from tracker.attribution import registry
 from tracker.attribution.attribute import run_attribution
 from tracker.collection import CollectResult, Progress, SourceBusy
 from tracker.config import ConfigError, Settings
 from tracker.db.engine import Database
+from tracker.db.models import CollectionRun
 from tracker.http.errors import Interrupted, RateLimitExceeded
 from tracker.reports import write_report
 from tracker.runs import FAILED, INTERRUPTED, OK, RATE_LIMITED, finish_run, start_run
@@ -64,6 +67,14 @@ def one_line(text: str, limit: int = 300) -> str:
 def describe_error(error: BaseException) -> str:
     """`Type: first line of the message`, for run rows and logs (database errors carry whole SQL statements)."""
     return one_line(f"{type(error).__name__}: {error}", 500)
+
+
+def _newest_run_id(database: Database, collector: str) -> int:
+    with database.session() as session:
+        return (
+            session.scalar(select(func.max(CollectionRun.id)).where(CollectionRun.collector == collector))
+            or 0
+        )
 
 
 FULL_CRAWL_SINCE = dt.date(2000, 1, 1)  # before the Hub existed: the createdAt crawl lists every model
@@ -161,6 +172,7 @@ def collect_job(
         if stop.is_set():
             runs = {"huggingface-dump": dump_run} if dump_run is not None else {}
             return JobOutcome(source, INTERRUPTED, runs, message=dump_failure)
+    before = _newest_run_id(database, source)
     outcome = JobOutcome(source, FAILED)
     try:
         result = _collector(source)(database, settings, plan, stop=stop, progress=progress)
@@ -177,20 +189,22 @@ def collect_job(
             status, message = FAILED, describe_error(error)
             log.error("job %s failed: %s", source, message, exc_info=log.isEnabledFor(logging.DEBUG))
         outcome.status, outcome.message = status, message
+        newest = _newest_run_id(database, source)
+        outcome.runs = {source: newest} if newest > before else {}
     else:
         outcome.status, outcome.items, outcome.message = result.status, result.items, result.message
         outcome.runs = {source: result.run_id}
     if dump_run is not None:
         outcome.runs = {"huggingface-dump": dump_run, **outcome.runs}
-    if dump_failure is not None and outcome.status not in (INTERRUPTED, "skipped"):
-        outcome.status = FAILED  # the API tasks ran; the job still failed
-        outcome.message = f"dump: {dump_failure}" + (f"; {outcome.message}" if outcome.message else "")
     # A stopped job attributes nothing more: attribution catches up after the next collection.
     if attribute_after and outcome.status in (OK, RATE_LIMITED) and not stop.is_set():
         run_id, status, _items, message = attribute(database, settings)
         outcome.runs["attribution"] = run_id
         if status != OK:
             outcome.status, outcome.message = FAILED, f"attribution failed: {message}"
+    if dump_failure is not None and outcome.status not in (INTERRUPTED, "skipped"):
+        outcome.status = FAILED  # the API tasks ran (and were attributed); the job still failed
+        outcome.message = f"dump: {dump_failure}" + (f"; {outcome.message}" if outcome.message else "")
     return outcome
 
 
