@@ -25,8 +25,10 @@ from tests.fakes.hub import FakeHub, hub_model
 from tests.fakes.hub_dumps import FakeDumpRepo
 from tracker.cli import main
 from tracker.collection import SourceLock
+from tracker.config import load_settings
 from tracker.db.engine import Database
 from tracker.db.models import Account, Base, Publisher
+from tracker.scheduler import jobs
 
 TOKEN = "hf_dump_test_secret_1234"
 TODAY = "2025-02-12"
@@ -333,3 +335,22 @@ def test_a_backfill_waits_for_no_other_hub_collection_and_a_failing_dump_does_no
     read = [day for day in served if day.read and not day.duplicate]
     for day in read:
         assert totals_by_country(database, day.day.committed_at.date().isoformat()) == expected_totals(day.rows)
+
+
+def test_the_daemons_job_with_an_unreachable_dump_repo_still_collects_and_attributes_the_api(
+    database: Database,
+    database_url: str,
+    served: list[ServedDay],
+    environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "tracker.toml"
+    config.write_text('[huggingface]\nsource = "dump"\ndump_repo = "nobody/missing"\ntop = 0\n')
+    api_models = [hub_model("qwen/fresh-today", created="2025-02-11T10:00:00.000Z", downloads=50)]
+    with FakeHub(models=api_models) as hub, FakeDumpRepo(days=[d.day for d in served], api=hub.url) as fake:
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        outcome = jobs.run_job("huggingface", database, load_settings({"database_url": database_url}))
+    assert outcome.status == "failed" and (outcome.message or "").startswith("dump:")
+    assert {"huggingface-dump", "huggingface", "attribution"} <= set(outcome.runs)
+    assert scalar(database, "SELECT count(*) FROM hf_models WHERE repo_id = 'qwen/fresh-today'") == 1
