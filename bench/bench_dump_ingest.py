@@ -50,7 +50,10 @@ def write_dump(path: Path, models: int, day: int) -> None:
     import pyarrow.parquet as pq
 
     base_models = pa.struct(
-        [("relation", pa.string()), ("models", pa.list_(pa.struct([("_id", pa.string()), ("id", pa.string())])))]
+        [
+            ("relation", pa.string()),
+            ("models", pa.list_(pa.struct([("_id", pa.string()), ("id", pa.string())]))),
+        ]
     )
     schema = pa.schema(
         [("id", pa.string()), ("author", pa.string()), ("createdAt", pa.timestamp("ms", tz="UTC")),
@@ -68,7 +71,9 @@ def write_dump(path: Path, models: int, day: int) -> None:
                 created = dt.datetime.strptime(item["createdAt"], "%Y-%m-%dT%H:%M:%S.000Z").replace(
                     tzinfo=dt.timezone.utc
                 )
-                parents = [t.split(":", 2)[2] for t in item["tags"] if t.count(":") == 2 and t.startswith("base_")]
+                parents = [
+                    t.split(":", 2)[2] for t in item["tags"] if t.count(":") == 2 and t.startswith("base_")
+                ]
                 relation = next((t.split(":")[1] for t in item["tags"] if t.count(":") == 2), None)
                 columns["id"].append(item["id"])
                 columns["author"].append(item["author"])
@@ -148,11 +153,15 @@ def tracker_figures(url: str) -> dict[str, float]:
 
     database = Database(url)
     with database.session() as session:
-        runs = session.execute(select(CollectionRun.collector, CollectionRun.started_at, CollectionRun.finished_at))
+        runs = session.execute(
+            select(CollectionRun.collector, CollectionRun.started_at, CollectionRun.finished_at)
+        )
         seconds: dict[str, float] = {}
         for collector, started, finished in runs:
             if finished is not None:
-                seconds[f"{collector} s"] = seconds.get(f"{collector} s", 0.0) + (finished - started).total_seconds()
+                seconds[f"{collector} s"] = (
+                    seconds.get(f"{collector} s", 0.0) + (finished - started).total_seconds()
+                )
         models = session.scalar(select(func.count()).select_from(HfModel)) or 0
         snapshots = session.scalar(select(func.count()).select_from(HfModelSnapshot)) or 0
     database.dispose()
@@ -179,7 +188,11 @@ def main() -> None:
         print(f"generated 2 dumps of {args.models:,} models ({sizes[0] / 1e6:.0f} MB each) in "
               f"{time.perf_counter() - started:.0f}s", flush=True)  # fmt: skip
         days = [
-            DumpDay(f"{i + 1:040x}", dt.datetime(2025, 6, 2 + 7 * i, 20, tzinfo=dt.timezone.utc), path.read_bytes())
+            DumpDay(
+                f"{i + 1:040x}",
+                dt.datetime(2025, 6, 2 + 7 * i, 20, tzinfo=dt.timezone.utc),
+                path.read_bytes(),
+            )
             for i, path in enumerate(files)
         ]
         results = []
@@ -196,9 +209,13 @@ def main() -> None:
                     ours_url = f"sqlite:///{Path(folder) / 'tracker.db'}"
                 else:
                     base_target = pg_create("bench_dump_baseline")
-                    ours_url = pg_create("bench_dump_tracker").replace("postgresql://", "postgresql+psycopg://")
+                    ours_url = pg_create("bench_dump_tracker").replace(
+                        "postgresql://", "postgresql+psycopg://"
+                    )
                 print(f"[{backend}] baseline ...", flush=True)
-                base = run_child([sys.executable, __file__, "--child", backend, str(files[0]), base_target], env)
+                base = run_child(
+                    [sys.executable, __file__, "--child", backend, str(files[0]), base_target], env
+                )
                 results.append((backend, "baseline", base, int(base["out"].strip() or 0), {}))
                 before: dict[str, float] = {}
                 for label, day in (("tracker dump 1", days[0]), ("tracker dump 2", days[1])):
@@ -218,7 +235,9 @@ def main() -> None:
 
     print(f"\nmodels per dump: {args.models:,}; file {sizes[0] / 1e6:.0f} MB; {os.cpu_count()} cores; "
           f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")  # fmt: skip
-    print(f"{'back end':<12}{'side':<16}{'rows':>11}{'seconds':>9}{'rows/s':>10}{'peak MB':>9}  where the time went")
+    print(
+        f"{'back end':<12}{'side':<16}{'rows':>11}{'seconds':>9}{'rows/s':>10}{'peak MB':>9}  where the time went"
+    )
     rates: dict[tuple[str, str], float] = {}
     for _, _, run, _, _ in results:
         # wait4's peak counts the pages a forked child shared with this (large) process before it exec'd:

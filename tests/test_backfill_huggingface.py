@@ -334,7 +334,9 @@ def test_a_backfill_waits_for_no_other_hub_collection_and_a_failing_dump_does_no
         assert backfill(database_url) == 0
     read = [day for day in served if day.read and not day.duplicate]
     for day in read:
-        assert totals_by_country(database, day.day.committed_at.date().isoformat()) == expected_totals(day.rows)
+        assert totals_by_country(database, day.day.committed_at.date().isoformat()) == expected_totals(
+            day.rows
+        )
 
 
 def test_the_daemons_job_with_an_unreachable_dump_repo_still_collects_and_attributes_the_api(
