@@ -6,7 +6,11 @@ They need attribution's countries, so `run_attribution` refreshes them at its en
 (`tracker collect huggingface`, `tracker run`, the daemon) and after `tracker attribute`.
 
 The day is the newest `metrics_on` of `hf_models` (the last collection's date, `TRACKER_TODAY` in replays);
-that day's rows are replaced, so a second run on the same day, or a re-attribution, refreshes them.
+that day's rows are replaced, so a second run on the same day, or a re-attribution, refreshes them. Models a
+dump no longer lists (`unlisted_on`, unless seen again since) are left out.
+
+A dump's day is rolled up from the dump's own figures (`refresh_dump_totals`, from the staging table the dump
+store fills), with the countries attribution knows when the dump is written.
 """
 
 from __future__ import annotations
@@ -17,19 +21,26 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 # Author and root-model countries exactly as the monthly_model_metrics view derives them from snapshots.
+# `{source}` names the models and their figures `m.downloads_30d`/`m.likes` (or `d.` for a dump's day).
 _TOTALS = """
 INSERT INTO hf_daily_country_totals (captured_on, country, root_country, models, downloads_30d, likes)
 SELECT :day, COALESCE(a.country, ''),
        COALESCE(ra.country, CASE WHEN m.root_author_key IS NULL
            AND NOT EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) THEN a.country END, ''),
-       COUNT(*), SUM(COALESCE(m.downloads_30d, 0)), SUM(COALESCE(m.likes, 0))
-FROM hf_models m
+       COUNT(*), SUM(COALESCE({figures}.downloads_30d, 0)), SUM(COALESCE({figures}.likes, 0))
+FROM {source}
 LEFT JOIN accounts a ON a.platform = 'hf' AND a.handle_key = m.author_key
 LEFT JOIN accounts ra ON ra.platform = 'hf' AND ra.handle_key = m.root_author_key
+{where}
 GROUP BY COALESCE(a.country, ''),
        COALESCE(ra.country, CASE WHEN m.root_author_key IS NULL
            AND NOT EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) THEN a.country END, '')
 """
+_LISTED = "WHERE m.unlisted_on IS NULL OR m.last_seen_on >= m.unlisted_on"
+_DUMP_DAY = (
+    "(SELECT hub_id, MAX(downloads_30d) AS downloads_30d, MAX(likes) AS likes FROM {staging} GROUP BY hub_id) d "
+    "JOIN hf_models m ON m.hub_id = d.hub_id"
+)
 
 
 def refresh_daily_totals(session: Session, day: dt.date | None = None) -> dt.date | None:
@@ -41,5 +52,12 @@ def refresh_daily_totals(session: Session, day: dt.date | None = None) -> dt.dat
         if isinstance(day, str):  # SQLite returns the aggregate of a DATE column as text
             day = dt.date.fromisoformat(day)
     session.execute(text("DELETE FROM hf_daily_country_totals WHERE captured_on = :day"), {"day": day})
-    session.execute(text(_TOTALS), {"day": day})
+    session.execute(text(_TOTALS.format(source="hf_models m", figures="m", where=_LISTED)), {"day": day})
     return day
+
+
+def refresh_dump_totals(session: Session, day: dt.date, staging: str) -> None:
+    """Replace the roll-up rows of a dump's `day` with the figures of the dump staged in table `staging`."""
+    session.execute(text("DELETE FROM hf_daily_country_totals WHERE captured_on = :day"), {"day": day})
+    source = _DUMP_DAY.format(staging=staging)
+    session.execute(text(_TOTALS.format(source=source, figures="d", where="")), {"day": day})

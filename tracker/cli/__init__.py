@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.cli import (  # noqa: F401  (importing a module registers its commands)
     attribute_commands,
+    backfill_commands,
     collect_commands,
     collect_github,
     collect_huggingface,

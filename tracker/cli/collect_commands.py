@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 import click
 
@@ -11,6 +12,8 @@ from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, AppContext, CliError
 from tracker.cli.app import cli as root
 from tracker.collection import CollectResult, SourceBusy
 from tracker.scheduler.jobs import attribute
+
+Result = TypeVar("Result")
 
 max_wait_option = click.option(
     "--max-wait",
@@ -31,7 +34,7 @@ wait_option = click.option(
 )
 
 
-def run_collection(source: str, start: Callable[[], CollectResult]) -> CollectResult:
+def run_collection(source: str, start: Callable[[], Result]) -> Result:
     """Start a collection; another collection of the same source holding its lock is exit 3, one line."""
     try:
         return start()

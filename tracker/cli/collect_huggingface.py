@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 
 import click
 
-from tracker.cli.app import AppContext, pass_app
+from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, AppContext, CliError, pass_app
 from tracker.cli.collect_commands import (
     collect_group,
     conclude_collection,
@@ -17,7 +18,9 @@ from tracker.cli.collect_commands import (
 )
 from tracker.cli.progress import progress_display, stop_on_signals
 from tracker.db.migrate import ensure_schema
+from tracker.scheduler.backfill import ingest_dumps
 from tracker.sources.huggingface import HfPlan, RetryOptions, collect_huggingface
+from tracker.sources.huggingface.dump_collect import DumpPlan, DumpSettings
 
 
 @collect_group.command("huggingface")
@@ -71,7 +74,9 @@ def collect_huggingface_command(
 
     Covers every registry account on `hf` and each --org, new models by creation date back to --since
     (or the last complete crawl), and the --top most downloaded models; then runs attribution.
-    A listing that fails is recorded and the others go on (exit 1 at the end, naming it). Exit 3 when
+    With `[huggingface] source = "dump"` the newest daily dump is read first for the whole Hub, and new
+    models are crawled only from its day on (unless --since); a failed dump step still runs the API tasks
+    and exits 1. A listing that fails is recorded and the others go on (exit 1 at the end, naming it). Exit 3 when
     stopped early (rate limit or Ctrl-C; the next run resumes from the checkpoints) or when another
     Hub collection runs on this database (see --wait).
     """
@@ -88,11 +93,41 @@ def collect_huggingface_command(
     database = app.database
     ensure_schema(database)
     stop = threading.Event()
+    dump_failure = None
+    result = None
     with stop_on_signals(stop), progress_display(app, "huggingface") as progress:
-        result = run_collection(
-            "huggingface",
-            lambda: collect_huggingface(
-                database, app.settings, plan, stop=stop, progress=progress, wait=wait
-            ),
-        )
+        if DumpSettings.of(app.settings).source == "dump":
+            dump = run_collection(
+                "huggingface",
+                lambda: ingest_dumps(
+                    database,
+                    app.settings,
+                    DumpPlan(),
+                    newest_only=True,
+                    stop=stop,
+                    wait=wait,
+                    attribute_after=False,
+                ),
+            )
+            newest = dump.outcomes[-1] if dump.outcomes else None
+            described = (
+                f"; dump of {newest.commit.day}: {newest.status}, {newest.models:,} models" if newest else ""
+            )
+            stale = f" ({dump.stale})" if dump.stale else ""
+            click.echo(f"huggingface dump run {dump.run_id}: {dump.status}{described}{stale}")
+            if dump.status != "ok":
+                dump_failure = dump.message or dump.status
+            elif newest is not None and since is None:
+                plan = dataclasses.replace(plan, since=newest.commit.day)
+        if not stop.is_set():
+            result = run_collection(
+                "huggingface",
+                lambda: collect_huggingface(
+                    database, app.settings, plan, stop=stop, progress=progress, wait=wait
+                ),
+            )
+    if result is None:
+        raise CliError("stopped on request; run again to resume", EXIT_RESUMABLE)
     conclude_collection(app, "huggingface", result, stop)
+    if dump_failure is not None:
+        raise CliError(f"the dump step failed (the API tasks ran): {dump_failure}", EXIT_FAILED)

@@ -44,7 +44,8 @@ Checkpoints
     listing whose next link was refused: it starts over next time). A completed task keeps no checkpoint.
 
 Writing a source
-    Set `name` (the lock, `collection_runs.collector` and `collection_tasks.collector`), give `counters`
+    Set `name` (the lock, `collection_runs.collector` and `collection_tasks.collector`; `lock` names another
+    source's lock when both must never run at once, as the Hub's API and dumps), give `counters`
     (the HTTP client's, stored on the run row) and `params()` (the plan, stored on the run row), and
     implement `plan(database)` and `run_task(task, context)`; release the HTTP session in `close()`.
     `run_task` stores page by page (or batch by batch), calls `context.save` with each batch, calls

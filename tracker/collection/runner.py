@@ -47,7 +47,7 @@ def collect(
 ) -> CollectResult:
     """Run `source` once: take its lock (`SourceBusy` if another collection holds it beyond `wait` seconds),
     record the run, run every task, and close the run. Closes the source at the end."""
-    lock = SourceLock(database, source.name)
+    lock = SourceLock(database, source.lock or source.name)
     try:
         lock.acquire(wait)
     except BaseException:

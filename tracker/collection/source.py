@@ -131,6 +131,7 @@ class Source(ABC):
     and `run_task`; `counters` are their HTTP client's."""
 
     name: ClassVar[str]
+    lock: ClassVar[str | None] = None  # the lock's name when shared with another source (default: `name`)
 
     @property
     @abstractmethod

@@ -158,6 +158,8 @@ class HfModel(Base):
     root_repo_id: Mapped[str | None] = mapped_column(String(300))
     root_author_key: Mapped[str | None] = mapped_column(String(200), index=True)
     root_mixed: Mapped[bool | None] = mapped_column(Boolean)  # a merge whose parents' countries differ
+    # The first dump day that no longer listed the model (deleted or made private); NULL while listed.
+    unlisted_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class HfModelParent(Base):
@@ -426,6 +428,29 @@ class HfCoverage(Base):
     )  # models in the dump (the Hub's total); dumps only
     recorded_on: Mapped[dt.date] = mapped_column(Date)  # the run date (a dump's own date for dumps)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class HfDump(Base):
+    """A daily metadata dump of the Hub (a commit of the `dump_repo` dataset) and what ingesting it stored.
+
+    `dump_on` is the UTC day of the commit: its history (snapshots, roll-ups) is stored under that day.
+    `status` is 'ingested' or 'duplicate' (same file etag as an earlier dump: not a new point)."""
+
+    __tablename__ = "hf_dumps"
+    __table_args__ = (Index("ix_hf_dumps_dump_on", "dump_on"),)
+
+    commit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    repo: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(200))
+    committed_at: Mapped[dt.datetime] = mapped_column()
+    dump_on: Mapped[dt.date] = mapped_column(Date)
+    etag: Mapped[str | None] = mapped_column(String(200))  # X-Linked-Etag (the file's sha256 for LFS files)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    models: Mapped[int] = mapped_column(BigInteger)  # rows stored (the Hub's listed models that day)
+    skipped: Mapped[int] = mapped_column(Integer)  # rows without a usable id
+    status: Mapped[str] = mapped_column(String(20))
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    ingested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class HttpValidator(Base):

@@ -8,6 +8,7 @@ A job never raises for an expected failure; it returns a `JobOutcome` saying wha
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -29,6 +30,7 @@ from tracker.reports import write_report
 from tracker.runs import FAILED, INTERRUPTED, OK, RATE_LIMITED, finish_run, start_run
 from tracker.sources.github import GhPlan, collect_github
 from tracker.sources.huggingface import HfPlan, collect_huggingface
+from tracker.sources.huggingface.dump_collect import DumpSettings
 
 log = logging.getLogger("tracker.scheduler.jobs")
 
@@ -163,6 +165,13 @@ def collect_job(
         return JobOutcome(source, "skipped", message="stop requested before the job started")
     if plan is None:
         plan = huggingface_plan(settings) if source == "huggingface" else github_plan(settings)
+    dump_failure: str | None = None
+    dump_run: int | None = None
+    if source == "huggingface" and DumpSettings.of(settings).source == "dump":
+        plan, dump_run, dump_failure = _newest_dump_first(database, settings, plan, stop)
+        if stop.is_set():
+            runs = {"huggingface-dump": dump_run} if dump_run is not None else {}
+            return JobOutcome(source, INTERRUPTED, runs, message=dump_failure)
     before = _newest_run_id(database, source)
     outcome = JobOutcome(source, FAILED)
     try:
@@ -185,13 +194,42 @@ def collect_job(
     else:
         outcome.status, outcome.items, outcome.message = result.status, result.items, result.message
         outcome.runs = {source: result.run_id}
+    if dump_run is not None:
+        outcome.runs = {"huggingface-dump": dump_run, **outcome.runs}
     # A stopped job attributes nothing more: attribution catches up after the next collection.
     if attribute_after and outcome.status in (OK, RATE_LIMITED) and not stop.is_set():
         run_id, status, _items, message = attribute(database, settings)
         outcome.runs["attribution"] = run_id
         if status != OK:
             outcome.status, outcome.message = FAILED, f"attribution failed: {message}"
+    if dump_failure is not None and outcome.status not in (INTERRUPTED, "skipped"):
+        outcome.status = FAILED  # the API tasks ran (and were attributed); the job still failed
+        outcome.message = f"dump: {dump_failure}" + (f"; {outcome.message}" if outcome.message else "")
     return outcome
+
+
+def _newest_dump_first(
+    database: Database, settings: Settings, plan: HfPlan, stop: threading.Event
+) -> tuple[HfPlan, int | None, str | None]:
+    """`source = "dump"`: read the newest dump for the whole Hub, then let the API crawl only what is newer
+    (besides the registry's publishers and the top N). Returns the plan, the dump run id and, when the dump
+    step failed, why (the API tasks run anyway)."""
+    from tracker.scheduler.backfill import ingest_dumps  # it builds on this module's `attribute`
+    from tracker.sources.huggingface.dump_collect import DumpPlan
+
+    try:
+        result = ingest_dumps(
+            database, settings, DumpPlan(), newest_only=True, stop=stop, attribute_after=False
+        )
+    except Exception as error:  # the Hub lock held elsewhere, a dead database: the API tasks still run
+        log.error("the dump step failed: %s", describe_error(error))
+        return plan, None, describe_error(error)
+    if result.status != OK:
+        return plan, result.run_id, result.message or result.status
+    newest = max((outcome.commit.day for outcome in result.outcomes), default=None)
+    if newest is not None and (plan.since is None or plan.since < newest):
+        plan = dataclasses.replace(plan, since=newest)
+    return plan, result.run_id, None
 
 
 def report_job(

@@ -11,13 +11,14 @@ replaced by the ones just parsed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Date, Table
+from sqlalchemy import Boolean, Date, Table, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from tracker.db.models import (
     HfDataset,
     HfDatasetSnapshot,
     HfModel,
+    HfModelParent,
     HfModelSnapshot,
     UTCDateTime,
     utcnow,
@@ -54,6 +56,53 @@ _SHARED = (
     "last_seen_on",
 )
 _MODEL_ONLY = ("pipeline_tag", "library_name")
+DUMP_PREFIX = "dump:"
+
+
+def dump_hub_id(repo_id: str) -> str:
+    """The placeholder key of a model known only from a dump (which has no `_id`): 40 characters at most."""
+    return DUMP_PREFIX + hashlib.sha1(repo_id.encode()).hexdigest()[:35]
+
+
+def _adopt_dump_rows(session: Session, rows: Sequence[RepoRow]) -> None:
+    """Give rows a dump created under a placeholder key the `_id` the API now supplies for the same name.
+
+    When that `_id` already has a row (the model was renamed, and the dump created a row under the new name),
+    the dump's row is merged into it: its snapshots move over where the day is free, then it is deleted."""
+    real_of = {dump_hub_id(row.repo_id): row.hub_id for row in rows if not row.hub_id.startswith(DUMP_PREFIX)}
+    found = dict(session.execute(select(HfModel.hub_id, HfModel.id).where(HfModel.hub_id.in_(real_of))).all())
+    if not found:
+        return
+    existing = dict(
+        session.execute(
+            select(HfModel.hub_id, HfModel.id).where(HfModel.hub_id.in_([real_of[key] for key in found]))
+        ).all()
+    )
+    for placeholder, placeholder_id in found.items():
+        real = real_of[placeholder]
+        if real not in existing:
+            session.execute(update(HfModel).where(HfModel.id == placeholder_id).values(hub_id=real))
+            continue
+        keep = {"old": placeholder_id, "new": existing[real]}
+        metrics = ", ".join(_METRICS)
+        session.execute(
+            text(
+                f"INSERT INTO hf_model_snapshots (model_id, captured_on, {metrics}) "
+                f"SELECT :new, captured_on, {metrics} FROM hf_model_snapshots WHERE model_id = :old "
+                "ON CONFLICT (model_id, captured_on) DO NOTHING"
+            ),
+            keep,
+        )
+        session.execute(
+            text(
+                "UPDATE hf_models SET first_seen_on = (SELECT MIN(first_seen_on) FROM hf_models "
+                "WHERE id IN (:old, :new)) WHERE id = :new"
+            ),
+            keep,
+        )
+        session.execute(delete(HfModelSnapshot).where(HfModelSnapshot.model_id == placeholder_id))
+        session.execute(delete(HfModelParent).where(HfModelParent.child_id == placeholder_id))
+        session.execute(delete(HfModel).where(HfModel.id == placeholder_id))
 
 
 def _insert(session: Session, table: Table) -> Any:
@@ -184,10 +233,16 @@ def _upsert_replayed_snapshots(
     )
 
 
-def store_repos(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
-    """Upsert one page of models or datasets (distinct `_id`s), their snapshots, names and edges."""
+def store_repos(
+    session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date, *, from_dump: bool = False
+) -> int:
+    """Upsert one page of models or datasets (distinct `_id`s), their snapshots, names and edges.
+
+    API pages first take over the rows a dump created for the same models (`from_dump` skips that)."""
     if not rows:
         return 0
+    if kind == "models" and not from_dump:
+        _adopt_dump_rows(session, rows)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return _store_postgresql(session, kind, rows, run_date)

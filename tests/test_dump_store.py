@@ -1,0 +1,87 @@
+"""A dump's rows and the API's rows for the same models end up as one row each (both back ends)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import text
+
+from tests.fakes.hub import hub_model
+from tracker.db.engine import Database
+from tracker.sources.huggingface.dump_store import start_dump, store_dump_batch
+from tracker.sources.huggingface.parse import RepoRow, parse_model
+from tracker.sources.huggingface.store import dump_hub_id, store_repos
+
+DAY = dt.date(2025, 1, 6)
+
+
+def dump_row(repo_id: str, downloads: int = 500) -> RepoRow:
+    row = parse_model(hub_model(repo_id, downloads=downloads))
+    row.hub_id = ""  # dumps have no `_id`
+    return row
+
+
+def rows(database: Database, sql: str) -> list[tuple[Any, ...]]:
+    with database.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql))]
+
+
+def test_the_api_takes_over_a_row_the_dump_created(database: Database) -> None:
+    with database.session() as session:
+        start_dump(session)
+        store_dump_batch(session, [dump_row("org/model")], DAY)
+    [(row_id, hub_id)] = rows(database, "SELECT id, hub_id FROM hf_models")
+    assert hub_id == dump_hub_id("org/model")
+    api = parse_model(hub_model("org/model", downloads=700))
+    with database.session() as session:
+        store_repos(session, "models", [api], DAY + dt.timedelta(days=1))
+    assert rows(database, "SELECT id, hub_id, downloads_30d FROM hf_models") == [(row_id, api.hub_id, 700)]
+    assert len(rows(database, "SELECT * FROM hf_model_snapshots")) == 2  # the dump's day and the API's
+
+
+def test_a_dump_row_under_a_new_name_merges_into_the_api_row_after_a_rename(database: Database) -> None:
+    old = parse_model(hub_model("org/old-name", hub_id="a1" * 12, downloads=300))
+    with database.session() as session:
+        store_repos(session, "models", [old], DAY - dt.timedelta(days=7))
+        start_dump(session)
+        store_dump_batch(session, [dump_row("org/new-name", downloads=400)], DAY)  # renamed meanwhile
+    assert len(rows(database, "SELECT id FROM hf_models")) == 2
+    renamed = parse_model(hub_model("org/new-name", hub_id="a1" * 12, downloads=450))
+    with database.session() as session:
+        store_repos(session, "models", [renamed], DAY + dt.timedelta(days=1))
+    assert rows(database, "SELECT hub_id, repo_id, downloads_30d FROM hf_models") == [
+        ("a1" * 12, "org/new-name", 450)
+    ]
+    days = [
+        str(day)[:10] for (day,) in rows(database, "SELECT captured_on FROM hf_model_snapshots ORDER BY 1")
+    ]
+    assert days == ["2024-12-30", "2025-01-06", "2025-01-07"]  # the dump's day moved over
+    assert rows(database, "SELECT name FROM former_names") == [("org/old-name",)]
+
+
+def test_a_dump_matches_stored_models_by_repo_id_and_former_name(database: Database) -> None:
+    api = parse_model(hub_model("org/current", hub_id="b2" * 12, downloads=50))
+    with database.session() as session:
+        store_repos(session, "models", [parse_model(hub_model("org/before", hub_id="b2" * 12))], DAY)
+        store_repos(session, "models", [api], DAY + dt.timedelta(days=14))
+        start_dump(session)
+        # an older dump: the model under its former name; only the active head gets that day's snapshot
+        store_dump_batch(session, [dump_row("org/before", downloads=150)], DAY + dt.timedelta(days=7))
+    assert rows(database, "SELECT hub_id, repo_id, downloads_30d FROM hf_models") == [
+        ("b2" * 12, "org/current", 50)
+    ]
+    snapshots = rows(database, "SELECT captured_on, downloads_30d FROM hf_model_snapshots ORDER BY 1")
+    assert [(str(day)[:10], value) for day, value in snapshots][1] == ("2025-01-13", 150)
+
+
+def test_a_batch_of_a_dump_finds_every_model_the_api_stored(database: Database) -> None:
+    api = [parse_model(hub_model(f"org/m{i}", downloads=10 * i)) for i in range(5)]
+    with database.session() as session:
+        store_repos(session, "models", api, DAY)
+        start_dump(session)
+        store_dump_batch(
+            session, [dump_row(f"org/m{i}", downloads=i) for i in range(5)] + [dump_row("x/new")], DAY
+        )
+    stored = dict(rows(database, "SELECT repo_id, hub_id FROM hf_models"))
+    assert stored == {**{row.repo_id: row.hub_id for row in api}, "x/new": dump_hub_id("x/new")}

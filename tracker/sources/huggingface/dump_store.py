@@ -1,0 +1,158 @@
+"""Writing one dump into the database through the API collector's store (`store_repos`).
+
+The dump has no `_id`, so rows are matched on the repo id: a model the API collector stored keeps its `_id`
+row; a name found only among `former_names` goes to the renamed row; any other model gets a placeholder key
+`dump:<hash of the repo id>`, which `store_repos` swaps for the real `_id` when the API later lists the model
+(merging the two rows after a rename). A dump older than a model's stored `metrics_on` only adds history
+(the day's snapshot for active models); newer metrics are never overwritten.
+
+Every listed model's downloads and likes of the dump's day also go to a temporary staging table
+(`hf_dump_day`), from which the day's exact roll-up by country is computed (tracker.attribution.rollups)
+and the models missing from the dump are marked `unlisted_on` (never deleted).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from tracker.db.models import HfDump
+from tracker.sources.huggingface.parse import RepoRow
+from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
+from tracker.sources.huggingface.store import dump_hub_id, store_repos
+
+STAGING = "hf_dump_day"
+
+
+def start_dump(session: Session) -> None:
+    """Create (or empty) the staging table of the dump being written, in this session's connection."""
+    session.execute(
+        text(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} "
+            "(hub_id VARCHAR(40) NOT NULL, downloads_30d BIGINT, likes BIGINT)"
+        )
+    )
+    session.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{STAGING}_hub_id ON {STAGING} (hub_id)"))
+    session.execute(text(f"DELETE FROM {STAGING}"))
+
+
+def _lookup(session: Session, sql: str, keys: list[str]) -> list[tuple[str, str, object]]:
+    """Run `sql` (with `IN {keys}` standing for "is one of `keys`") on either back end."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        query = sql.replace("IN {keys}", "= ANY(%(keys)s)")
+        return list(connection.exec_driver_sql(query, {"keys": keys}))
+    query = sql.replace("{keys}", "(SELECT value FROM json_each(?))")
+    return list(connection.exec_driver_sql(query, (json.dumps(keys),)))
+
+
+def _as_date(value: object) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value  # type: ignore[return-value]
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def store_dump_batch(session: Session, rows: Sequence[RepoRow], day: dt.date) -> int:
+    """Store one batch of a dump read for `day`; returns the models stored."""
+    if not rows:
+        return 0
+    names = [row.repo_id for row in rows]
+    known = {
+        repo_id: (hub_id, _as_date(metrics_on))
+        for repo_id, hub_id, metrics_on in _lookup(
+            session, "SELECT repo_id, hub_id, metrics_on FROM hf_models WHERE repo_id IN {keys}", names
+        )
+    }
+    missing = [name for name in names if name not in known]
+    renamed: dict[str, str] = {}
+    if missing:
+        renamed = {
+            name: entity_id
+            for name, entity_id, _ in _lookup(
+                session,
+                "SELECT name, entity_id, replaced_on FROM former_names WHERE entity = 'hf_model' AND name IN {keys}",
+                missing,
+            )
+        }
+        if renamed:
+            found = {
+                hub_id: _as_date(metrics_on)
+                for hub_id, metrics_on, _ in _lookup(
+                    session,
+                    "SELECT hub_id, metrics_on, 0 FROM hf_models WHERE hub_id IN {keys}",
+                    sorted(set(renamed.values())),
+                )
+            }
+            for name, hub_id in renamed.items():
+                if hub_id in found:
+                    known[name] = (hub_id, found[hub_id])
+    stored: dict[str, RepoRow] = {}
+    staged: list[tuple[str, int | None, int | None]] = []
+    for row in rows:
+        hub_id, metrics_on = known.get(row.repo_id, (dump_hub_id(row.repo_id), None))
+        row.hub_id = hub_id
+        staged.append((hub_id, row.downloads_30d, row.likes))
+        if metrics_on is not None and metrics_on > day and (row.downloads_30d or 0) < ACTIVE_DOWNLOADS_30D:
+            continue  # newer metrics are stored: only the active head gets an older day's snapshot
+        if hub_id in stored and row.repo_id in renamed:
+            continue  # the same model under its current and a former name: keep the current one
+        stored[hub_id] = row
+    _stage(session, staged)
+    return store_repos(session, "models", list(stored.values()), day, from_dump=True) if stored else 0
+
+
+def _stage(session: Session, staged: list[tuple[str, int | None, int | None]]) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {STAGING} (hub_id, downloads_30d, likes) FROM STDIN") as copy:
+            for values in staged:
+                copy.write_row(values)
+        return
+    connection.exec_driver_sql(
+        f"INSERT INTO {STAGING} (hub_id, downloads_30d, likes) VALUES (?, ?, ?)", staged
+    )
+
+
+def mark_unlisted(session: Session, day: dt.date) -> tuple[int, int]:
+    """After a whole dump of `day`: mark the models it no longer lists, unmark those listed again.
+
+    Only models last seen before `day` are marked (an older dump replayed later never hides a model seen
+    since). A model this older dump lists but no newer dump already written has seen (its `last_seen_on` is
+    still `day` or earlier) is marked from the first newer dump. Returns (marked, listed again)."""
+    marked = session.execute(
+        text(
+            f"UPDATE hf_models SET unlisted_on = :day WHERE unlisted_on IS NULL "
+            f"AND (last_seen_on IS NULL OR last_seen_on < :day) "
+            f"AND NOT EXISTS (SELECT 1 FROM {STAGING} d WHERE d.hub_id = hf_models.hub_id)"
+        ),
+        {"day": day},
+    ).rowcount
+    again = session.execute(
+        text(
+            f"UPDATE hf_models SET unlisted_on = NULL WHERE unlisted_on IS NOT NULL AND unlisted_on <= :day "
+            f"AND last_seen_on >= unlisted_on "
+            f"AND EXISTS (SELECT 1 FROM {STAGING} d WHERE d.hub_id = hf_models.hub_id)"
+        ),
+        {"day": day},
+    ).rowcount
+    later = session.scalar(
+        select(func.min(HfDump.dump_on)).where(HfDump.dump_on > day, HfDump.status == "ingested")
+    )
+    if later is not None:
+        marked += (
+            session.execute(
+                text(
+                    f"UPDATE hf_models SET unlisted_on = :later WHERE (unlisted_on IS NULL OR unlisted_on > :later) "
+                    f"AND last_seen_on <= :day "
+                    f"AND EXISTS (SELECT 1 FROM {STAGING} d WHERE d.hub_id = hf_models.hub_id)"
+                ),
+                {"day": day, "later": later},
+            ).rowcount
+            or 0
+        )
+    return marked or 0, again or 0
