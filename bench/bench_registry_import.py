@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tracker.attribution.registry import import_entries, read_entries  # noqa: E402
+from tracker.attribution.registry import _collector_paused, import_entries, read_entries  # noqa: E402
 from tracker.db import migrate  # noqa: E402
 from tracker.db.engine import Database  # noqa: E402
 
@@ -49,6 +49,11 @@ def write_registry(path: Path, rows: int, changed_every: int = 0) -> None:
 
 def timed_import(database: Database, path: Path) -> tuple[float, float, object]:
     """(seconds to check, seconds to write, summary) of one import, as `import_registry` does it."""
+    with _collector_paused():
+        return _timed_import(database, path)
+
+
+def _timed_import(database: Database, path: Path) -> tuple[float, float, object]:
     started = time.perf_counter()
     entries = read_entries(path)
     checked = time.perf_counter()

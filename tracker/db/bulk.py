@@ -42,14 +42,20 @@ def insert_rows(
     connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     """Insert `rows` (values in the order of `columns`, as Python values) into `table`."""
-    processors = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
-    converted = (
-        tuple(
-            value if processor is None or value is None else processor(value)
-            for value, processor in zip(row, processors, strict=True)
-        )
-        for row in rows
-    )
+    processors = [
+        (index, processor)
+        for index, name in enumerate(columns)
+        if (processor := table.c[name].type.bind_processor(connection.dialect)) is not None
+    ]
+
+    def convert(row: Sequence[Any]) -> Sequence[Any]:
+        values = list(row)
+        for index, processor in processors:
+            if values[index] is not None:
+                values[index] = processor(values[index])
+        return values
+
+    converted = map(convert, rows) if processors else rows
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         if connection.dialect.name == "postgresql":
