@@ -212,6 +212,8 @@ BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{READER_ROLE}') THEN
         EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO {READER_ROLE}', current_schema());
     END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'tracker: cannot grant SELECT to {READER_ROLE} (%)', SQLERRM;
 END
 $$"""
         )
