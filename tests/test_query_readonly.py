@@ -265,3 +265,52 @@ def test_a_terminal_table_wraps_numbers_instead_of_cutting_them() -> None:
     shown = buffer.getvalue()
     assert "…" not in shown
     assert re.sub(r"\D", "", re.sub(r"\x1b\[[0-9;]*m", "", shown)) == "123456789012345678901234"
+
+
+@pytest.fixture
+def owned_database(backend: str, request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """(role, URL): an empty database owned by a login role that is no superuser and may not create roles."""
+    if backend != "postgresql":
+        pytest.skip("roles are a PostgreSQL matter")
+    admin_url = make_url(request.getfixturevalue("pg_server_url"))
+    suffix = uuid.uuid4().hex[:8]
+    role, name = f"tracker_owner_{suffix}", f"{admin_url.database}_o{suffix}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+        connection.execute(text(f'CREATE DATABASE "{name}" OWNER {role}'))
+    try:
+        yield role, admin_url.set(database=name, username=role).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": name},
+            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        admin.dispose()
+
+
+def test_a_plain_owner_migrates_and_queries_once_an_administrator_grants_the_role(
+    owned_database: tuple[str, str], request: pytest.FixtureRequest, capsys: pytest.CaptureFixture
+) -> None:
+    role, url = owned_database
+    request.getfixturevalue("pg_migrated")  # the read-only role exists in the cluster (roles are shared)
+    assert main(["--database-url", url, "db", "upgrade"]) == 0  # what it may not do is skipped, not fatal
+    capsys.readouterr()
+    assert main(["--database-url", url, "query", "SELECT COUNT(*) FROM accounts"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"GRANT {READER_ROLE}" in err
+
+    admin = create_engine(request.getfixturevalue("pg_server_url"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"GRANT {READER_ROLE} TO {role}"))
+    admin.dispose()
+    assert (
+        main(["--database-url", url, "query", "SELECT COUNT(*) AS n FROM hf_model_latest", "--format", "csv"])
+        == 0
+    )
+    assert capsys.readouterr().out.splitlines() == ["n", "0"]
+    # the owner's own privileges stay out of reach: the role may not analyze the owner's tables
+    assert main(["--database-url", url, "query", "ANALYZE accounts"]) == 1
