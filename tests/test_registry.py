@@ -189,3 +189,84 @@ def test_a_manual_unknown_blocks_registry_and_inference(database: Database, tmp_
     assert "unknown on purpose" in publisher.country_basis
     with pytest.raises(ValueError, match="basis"):
         set_override(database, "alpha", "FR", "  ")
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("nul-org,,US,Bad\x00Name,company,x", "control character (U+0000)"),
+        ("tab-org,,US,Bad\tName,company,x", "control character (U+0009)"),
+        ('quoted-org,,US,"two\nlines",company,x', "control character (U+000A)"),
+        ("c1-org,,US,Name,company,bad\x85basis", "control character (U+0085)"),
+        ("long-org,,US," + "N" * 5000 + ",company,x", "5000 characters long (at most 300)"),
+        ("long-basis,,US,Name,company," + "b" * 2001, "2001 characters long (at most 2000)"),
+    ],
+)
+def test_text_fields_are_checked_with_line_numbers_on_both_back_ends(
+    database: Database, tmp_path: Path, capsys, row: str, problem: str
+) -> None:
+    path = tmp_path / "registry.csv"
+    path.write_text(f"# comment\n{HEADER}\ngood,,US,Good,company,x\n{row}\n", encoding="utf-8")
+    with pytest.raises(RegistryError) as caught:
+        import_registry(database, path)
+    assert any(error.startswith("line 4:") and problem in error for error in caught.value.errors)
+    assert counts(database) == (0, 0)
+    assert main(["--database-url", database.url, "publishers", "import", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "line 4: " in err and problem in err and "\x00" not in err
+    assert counts(database) == (0, 0)
+
+
+def test_an_import_never_moves_a_handle_that_a_manual_decision_holds(
+    database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "registry.csv"
+    path.write_text(f"{HEADER}\nalpha,alpha-gh,US,Alpha,company,HQ\nbeta,,FR,Beta,company,HQ\n")
+    import_registry(database, path)
+    set_override(database, "alpha", "GB", "moved to London")
+    # the registry now files alpha's handles under beta
+    path.write_text(
+        f"{HEADER},publisher\nalpha,alpha-gh,FR,Beta,company,merged,beta\nbeta,,FR,Beta,company,HQ,beta\n"
+    )
+    summary = import_registry(database, path)
+    assert summary.accounts_kept == 2
+    with database.session() as session:
+        owners = dict(
+            session.execute(
+                select(Account.handle, Publisher.slug).join(Publisher, Account.publisher_id == Publisher.id)
+            ).all()
+        )
+        alpha = session.scalar(select(Publisher).where(Publisher.slug == "alpha"))
+    assert owners == {"alpha": "alpha", "alpha-gh": "alpha", "beta": "beta"}
+    assert (alpha.override_country, alpha.country) == ("GB", "GB")
+    assert not import_registry(database, path).changed
+
+
+def test_an_import_writes_with_bulk_statements(database: Database, tmp_path: Path) -> None:
+    from sqlalchemy import event
+
+    rows = [
+        f"org{i},{f'gh{i}' if i % 3 == 0 else ''},{'CN' if i % 2 else 'US'},Org {i},lab,basis {i}"
+        for i in range(3000)
+    ]
+    path = tmp_path / "registry.csv"
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        first = import_registry(database, path)
+        writes_first = len(statements)
+        statements.clear()
+        rows[0] = "org0,,FR,Org 0,lab,moved"
+        path.write_text(HEADER + "\n" + "\n".join(rows) + "\n")
+        second = import_registry(database, path)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+    assert (first.publishers_created, first.accounts_created) == (3000, 4000)
+    assert (second.publishers_updated, second.publishers_created, second.accounts_updated) == (1, 0, 0)
+    assert writes_first < 60 and len(statements) < 60  # a row at a time would be thousands
+    assert counts(database) == (3000, 4000)

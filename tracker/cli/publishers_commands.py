@@ -24,9 +24,10 @@ def import_command(app: AppContext, file: str | None, shipped: bool) -> None:
 
     Without either, the file named by TRACKER_REGISTRY (or `[publishers] registry` in the TOML) is imported.
 
-    An empty country means "infer it", `-` means "unknown on purpose". A file with any bad row is rejected
-    whole (exit 1, every bad line listed); importing the same file twice changes nothing; manual overrides
-    (`tracker publishers set`) are never overwritten.
+    An empty country means "infer it", `-` means "unknown on purpose". A file with any bad row (unknown
+    codes, control characters such as NUL, names over 300 or bases over 2,000 characters) is rejected whole
+    (exit 1, every bad line listed); importing the same file twice changes nothing; manual decisions
+    (`tracker publishers set`) are never overwritten, nor are the handles they hold moved.
     """
     if file and shipped:
         raise CliError("give FILE.csv or --shipped, not both", EXIT_USAGE)
@@ -47,6 +48,10 @@ def import_command(app: AppContext, file: str | None, shipped: bool) -> None:
         f"{summary.publishers_updated} updated), accounts {summary.accounts_created} new, "
         f"{summary.accounts_updated} updated" + ("" if summary.changed else " - nothing changed")
     )
+    if summary.accounts_kept:
+        click.echo(
+            f"{summary.accounts_kept} handle(s) kept with the publisher a manual decision holds them for"
+        )
     click.echo("run `tracker attribute` to resolve countries")
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, inspect, text
 
+from tracker.db.readonly import grant_reader
+
 
 @dataclass(frozen=True)
 class View:
@@ -533,11 +535,12 @@ def drop_views(connection: Connection) -> None:
 
 
 def create_views(connection: Connection) -> None:
-    """(Re)create every declared view from its current declaration."""
+    """(Re)create every declared view from its current declaration, readable by the read-only role."""
     drop_views(connection)
     dialect = connection.dialect.name
     for view in VIEWS:
         connection.execute(text(f"CREATE VIEW {view.name} AS {view.render(dialect)}"))
+    grant_reader(connection)  # the role `tracker query` runs under may read the new views (PostgreSQL)
 
 
 def markdown() -> str:

@@ -1,8 +1,9 @@
 """Named queries shipped with the package (one `.sql` file each) and the read-only runner behind `tracker query`.
 
 A named query's file starts with `--` comment lines describing it; its name is the file name without `.sql`.
-Statements run inside `Database.read_only_session()`, so the database itself refuses writes; they go to the
-driver as written (no bind-parameter parsing) and one statement at a time.
+Statements run on a connection guarded by `tracker.db.readonly` (an authorizer on SQLite, a read-only
+transaction under the `tracker_reader` role on PostgreSQL), so the database itself refuses writes; they go to
+the driver as written (no bind-parameter parsing) and one statement at a time.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from tracker.db.engine import Database
+from tracker.db.readonly import ReadOnlyRefused, StatementTimeout, read_only_dbapi
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -36,6 +38,7 @@ class NamedQuery:
 class QueryResult:
     columns: list[str]
     rows: list[tuple[Any, ...]]
+    truncated: bool = False  # True when `max_rows` cut the result short
 
     def records(self) -> list[dict[str, Any]]:
         """Rows as JSON-ready dicts (decimals become floats, dates ISO strings)."""
@@ -94,18 +97,29 @@ def _one_line(error: BaseException) -> str:
     lowered = message.lower()
     if "readonly database" in lowered or "read-only transaction" in lowered:
         return f"refused: queries are read-only ({message})"
+    if "permission denied" in lowered or "must be superuser" in lowered or "must be a superuser" in lowered:
+        return f"refused: queries are read-only ({message})"
     if "multiple commands" in lowered or "one statement at a time" in lowered:
         return "refused: one SQL statement at a time"
     return message
 
 
-def run_query(database: Database, sql: str) -> QueryResult:
-    """Run one SQL statement read-only and return its columns and rows."""
+def run_query(
+    database: Database, sql: str, *, timeout_seconds: float | None = None, max_rows: int | None = None
+) -> QueryResult:
+    """Run one SQL statement read-only and return its columns and at most `max_rows` rows.
+
+    The database refuses every write (see `tracker.db.readonly`); a statement still running after
+    `timeout_seconds` is stopped. Every failure raises `QueryError` with a one-line message.
+    """
     if not sql.strip():
         raise QueryError("empty query")
+    if max_rows is not None and max_rows < 0:
+        raise QueryError("max_rows must be 0 or more")
+    truncated = False
     try:
-        with database.read_only_session() as session:
-            cursor = session.connection().connection.dbapi_connection.cursor()
+        with read_only_dbapi(database, timeout_seconds) as connection:
+            cursor = connection.cursor()
             try:
                 if database.backend == "postgresql":
                     # A prepared statement cannot hold several commands, so "COMMIT; DELETE ..." cannot
@@ -114,11 +128,19 @@ def run_query(database: Database, sql: str) -> QueryResult:
                 else:
                     cursor.execute(sql)  # sqlite3 runs one statement only
                 if cursor.description is None:
-                    return QueryResult(columns=[], rows=[])
-                columns = [column[0] for column in cursor.description]
-                rows = [tuple(row) for row in cursor.fetchall()]
+                    columns, rows = [], []
+                else:
+                    columns = [column[0] for column in cursor.description]
+                    if max_rows is None:
+                        rows = [tuple(row) for row in cursor.fetchall()]
+                    else:
+                        rows = [tuple(row) for row in cursor.fetchmany(max_rows + 1)]
+                        truncated = len(rows) > max_rows
+                        rows = rows[:max_rows]
             finally:
                 cursor.close()
+    except (ReadOnlyRefused, StatementTimeout) as error:
+        raise QueryError(str(error)) from None
     except DBAPIError as error:
         raise QueryError(_one_line(error)) from None
     except Exception as error:  # the raw driver raises its own classes
@@ -126,4 +148,4 @@ def run_query(database: Database, sql: str) -> QueryResult:
         if module.startswith(("sqlite3", "psycopg")):
             raise QueryError(_one_line(error)) from None
         raise
-    return QueryResult(columns=columns, rows=rows)
+    return QueryResult(columns=columns, rows=rows, truncated=truncated)
