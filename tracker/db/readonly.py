@@ -5,7 +5,7 @@ and `PRAGMA query_only` refuses anything that would still open a write transacti
 the authorizer nothing); a progress handler aborts after the deadline. Both are removed before the
 connection goes back to the pool.
 
-PostgreSQL: a read-only transaction under `SET LOCAL ROLE tracker_reader`, a NOLOGIN role that migration 0005
+PostgreSQL: a read-only transaction under `SET LOCAL ROLE tracker_reader`, a NOLOGIN role that migration 0006
 creates and that may only SELECT the tracker's tables and views, with `SET LOCAL statement_timeout`. The
 connection is discarded afterwards, so nothing a statement leaves in the session (locks, cursors, prepared
 statements) outlives it.
@@ -139,7 +139,7 @@ def _guard_postgresql(dbapi: Any, guard: ReadOnlyGuard, timeout_seconds: float |
         if timeout_seconds is not None:
             cursor.execute(f"SET LOCAL statement_timeout = {max(1, round(timeout_seconds * 1000))}")
     yield
-    # A superuser session could leave the role with set_config('role', ...); migration 0005 revokes that
+    # A superuser session could leave the role with set_config('role', ...); migration 0006 revokes that
     # function from non-owners, and this check refuses the rows should a statement still manage it.
     with dbapi.cursor() as cursor:
         cursor.execute("SELECT current_user")

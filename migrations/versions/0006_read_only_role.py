@@ -7,8 +7,8 @@ migrating user may, those functions are revoked from PUBLIC in this database (th
 `set_config`). Every step needs privileges a plain user may lack: then it is skipped with a notice and
 `tracker query` refuses to run until an administrator completes it. SQLite: nothing to do.
 
-Revision ID: 0005
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30 13:00:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0003"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
