@@ -239,6 +239,12 @@ def test_html_in_a_repo_id_is_escaped(database: Database, tmp_path: Path) -> Non
     assert "<script>alert" not in html and "&lt;script&gt;" in html
 
 
+def test_nul_bytes_in_a_request_are_a_bad_request(client: Any) -> None:
+    for url in ("/search?q=a%00b", "/models/a%00b", "/publishers/a%00", "/sql?q=SELECT%20%27%00%27"):
+        assert client.get(url).status_code == 400, url
+    assert "Verdict" in page(client, "/")
+
+
 def test_pages_before_any_report_compute_the_figures(database: Database, tmp_path: Path) -> None:
     client = create_app(database, settings_for(database, tmp_path)).test_client()
     html = page(client, "/")

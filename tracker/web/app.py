@@ -31,6 +31,12 @@ def create_app(database: Database, settings: Settings) -> Flask:
     timeout = float(settings.section("query").get("timeout", 60))
     max_rows = int(settings.section("web").get("max_rows", 5000))
 
+    @app.before_request
+    def _refuse_nul() -> None:
+        # No database stores NUL in text (PostgreSQL refuses it outright): such a request names nothing.
+        if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+            abort(400)
+
     @app.after_request
     def _headers(response: Response) -> Response:
         # Everything is served from here: no other origin may supply scripts, styles or frames.
@@ -166,6 +172,10 @@ def create_app(database: Database, settings: Settings) -> Flask:
             if current.report_file(database, report_id, name) is not None:
                 return app.redirect(url_for("report_file", report_id=report_id, name=name))
         abort(404)
+
+    @app.errorhandler(400)
+    def bad_request(_error: Exception) -> tuple[str, int]:
+        return render_template("error.html", message="Bad request."), 400
 
     @app.errorhandler(404)
     def not_found(_error: Exception) -> tuple[str, int]:
