@@ -42,7 +42,10 @@ TARGET_MS = 500
 
 
 def link_publishers(database: Database) -> None:
+    """Registry publishers for the first namespaces; pub1 (ns1) becomes the root of 100k derivatives at 1M
+    models (every tenth model), as Qwen or meta-llama are on the Hub."""
     with database.session() as session:
+        session.execute(text("UPDATE hf_models SET root_author_key = 'ns1' WHERE id % 10 = 0"))
         for k in range(PUBLISHERS):
             session.execute(
                 text("INSERT INTO publishers (slug, name, country, country_method, registry_no_infer, created_at, "
@@ -65,7 +68,8 @@ def pages(models: int) -> list[tuple[str, str]]:
         ("overview", "/"),
         *[(f"signal {spec.key}", f"/signals/{spec.key}") for spec in SIGNALS],
         ("publishers index", "/publishers"),
-        ("publisher (500 models)", "/publishers/pub1"),
+        ("publisher (500 models)", "/publishers/pub2"),
+        (f"publisher root of {models // 10:,} derivatives", "/publishers/pub1"),
         ("namespace without publisher", f"/publishers/ns{PUBLISHERS + 1}"),
         ("model (derivative, lineage)", f"/models/ns{child % 2000}/m{child}"),
         ("model (with children)", f"/models/ns{parent % 2000}/m{parent}"),
