@@ -7,6 +7,7 @@ pages show the newest recorded report's figures), then requests each page in-pro
 
     python bench/bench_web.py                                   # 1M models x 90 days, both back ends
     python bench/bench_web.py --models 100000 --days 30 --backends sqlite
+    python bench/bench_web.py --export          # also time `tracker export` and its peak memory
 
 Target (issue 15): every page under 500 ms of server time at 1M models x 90 days.
 """
@@ -17,7 +18,9 @@ import argparse
 import datetime as dt
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -84,7 +87,29 @@ def pages(models: int) -> list[tuple[str, str]]:
     ]
 
 
-def run(url: str, models: int, days: int, repeat: int, out: Path) -> None:
+def time_export(url: str, out: Path) -> None:
+    """`tracker export` in a child process: wall time, peak resident memory and bytes written."""
+    command = [
+        str(Path(sys.executable).parent / "tracker"),
+        "--database-url",
+        url,
+        "export",
+        "--out",
+        str(out),
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    size = sum(path.stat().st_size for path in out.iterdir())
+    print(
+        f"  tracker export (parquet and csv): {seconds:.0f} s, peak memory {peak / 1024:.0f} MB"
+        f"{'' if peak > before else ' (or less: an earlier child peaked higher)'}, {size / 2**20:.0f} MB written"
+    )
+
+
+def run(url: str, models: int, days: int, repeat: int, out: Path, export: bool = False) -> None:
     database = Database(url)
     backend = database.backend
     migrate.downgrade(database, "base")
@@ -113,6 +138,8 @@ def run(url: str, models: int, days: int, repeat: int, out: Path) -> None:
         print(f"  {label:34s}{times[0]:>10.0f}{median:>11.0f}  {status}")
     verdict = "met" if worst < TARGET_MS else "missed"
     print(f"  slowest {worst:.0f} ms (first or median): target < {TARGET_MS} ms {verdict}")
+    if export:
+        time_export(url, out / f"export-{backend}")
     database.dispose()
 
 
@@ -122,6 +149,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--export", action="store_true", help="also time `tracker export` (memory, seconds)")
     args = parser.parse_args()
     print(
         f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; {platform.machine()}, {os.cpu_count()} cores; "
@@ -130,7 +158,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
             if backend == "sqlite":
-                run(f"sqlite:///{Path(folder) / 'web.db'}", args.models, args.days, args.repeat, Path(folder))
+                run(
+                    f"sqlite:///{Path(folder) / 'web.db'}",
+                    args.models,
+                    args.days,
+                    args.repeat,
+                    Path(folder),
+                    args.export,
+                )
                 continue
             import psycopg
 
@@ -139,7 +174,7 @@ def main() -> None:
                 connection.execute("CREATE DATABASE bench_web")
             url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/bench_web"
             try:
-                run(url, args.models, args.days, args.repeat, Path(folder))
+                run(url, args.models, args.days, args.repeat, Path(folder), args.export)
             finally:
                 with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
                     connection.execute("DROP DATABASE IF EXISTS bench_web WITH (FORCE)")

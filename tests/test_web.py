@@ -85,6 +85,28 @@ def test_overview_shows_the_reports_verdict_signals_and_changes(client: Any, tmp
     assert '<script src="/static/chart.js"' in html and "http://" not in html and "https://" not in html
 
 
+def test_newer_figures_keys_are_shown_when_present(client: Any, filled: Database, tmp_path: Path) -> None:
+    report = figures(tmp_path)
+    first = next(iter(report["signals"]))
+    report["signals"][first].update(
+        {"share_attributed": 41.5, "coverage": 62.25, "eligibility_reason": "enough history"}
+    )
+    with filled.session() as session:
+        session.execute(
+            text("INSERT INTO reports (created_at, report_date, out_dir, formats, verdict, figures) "
+                 "VALUES (:at, :d, :dir, 'json', :v, :f)"),
+            {"at": "2030-01-01 00:00:00", "d": "2030-01-01", "dir": str(tmp_path), "v": "mixed",
+             "f": json.dumps(report)},
+        )  # fmt: skip
+    html = page(client, "/")
+    assert "<th>CN share of attributed</th>" in html and "<th>coverage</th>" in html
+    row = re.search(rf'<tr data-signal="{first}">.*?</tr>', html, re.S).group(0)
+    assert "41.50%" in row and "62.25%" in row and "enough history" in row
+    other = re.search(r'<tr data-signal="(?!' + first + r')[^"]+">.*?</tr>', html, re.S).group(0)
+    assert other.count("n/a") >= 3
+    assert "41.50%" in page(client, f"/signals/{first}")
+
+
 def test_signal_pages_chart_and_table_equal_the_report(client: Any, tmp_path: Path) -> None:
     report = figures(tmp_path)
     for key, figure in report["signals"].items():

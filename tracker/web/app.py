@@ -57,11 +57,13 @@ def create_app(database: Database, settings: Settings) -> Flask:
     def overview() -> str:
         now = figures_cache.get()
         figures = now.figures
+        headlines = figures_view.headlines(figures)
         return render_template(
             "overview.html",
             now=now,
             verdict=figures_view.verdict_of(figures),
-            headlines=figures_view.headlines(figures),
+            headlines=headlines,
+            extra_labels=figures_view.extra_labels(headlines),
             changes=figures_view.changes(figures),
             top_publishers=figures_view.top_publishers(figures),
         )

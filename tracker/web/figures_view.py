@@ -112,6 +112,12 @@ def headlines(figures: dict[str, Any]) -> list[SignalHeadline]:
     return [headline(key, signal) for key, signal in (figures.get("signals") or {}).items()]
 
 
+def extra_labels(rows: list[SignalHeadline]) -> list[str]:
+    """The optional columns any signal has, in declaration order (a table shows n/a where one lacks it)."""
+    present = {label for row in rows for label, _ in row.extra}
+    return list(dict.fromkeys(label for _, label, _ in _OPTIONAL_SIGNAL_FIELDS if label in present))
+
+
 def signal(figures: dict[str, Any], key: str) -> dict[str, Any] | None:
     return (figures.get("signals") or {}).get(key)
 
