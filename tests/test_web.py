@@ -304,7 +304,8 @@ def test_tracker_serve_runs_waitress_and_warns_on_every_interface(filled: Databa
                 time.sleep(0.2)
         assert "Verdict:" in body and server == "tracker"
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
     assert "warning: serving on 0.0.0.0" in err
     assert "read-only at http://0.0.0.0:" in out

@@ -31,3 +31,4 @@ def serve(app: AppContext, host: str, port: int) -> None:
         )
     click.echo(f"serving {app.database.display_url} read-only at http://{host}:{port}/ (Ctrl-C stops)")
     serve_web(app.database, app.settings, host=host, port=port)
+    click.echo("stopped")

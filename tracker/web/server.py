@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from typing import Any
+
 import waitress
 
 from tracker.config import Settings
@@ -16,7 +19,15 @@ def is_local(host: str) -> bool:
     return host in LOCAL_HOSTS
 
 
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(database: Database, settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM)."""
+    """Serve until Ctrl-C or SIGTERM (a container stop), then return."""
     app = create_app(database, settings)
-    waitress.serve(app, host=host, port=port, threads=THREADS, ident="tracker", _quiet=True)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        waitress.serve(app, host=host, port=port, threads=THREADS, ident="tracker", _quiet=True)
+    except KeyboardInterrupt:
+        return
