@@ -28,6 +28,7 @@ def create_app(database: Database, settings: Settings) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1 << 20
     figures_cache = current.FiguresCache(database, settings.today)
+    app.extensions["tracker_figures"] = figures_cache  # server.py warms it before the first request
     timeout = float(settings.section("query").get("timeout", 60))
     max_rows = int(settings.section("web").get("max_rows", 5000))
 
