@@ -14,6 +14,7 @@ from tracker.analyses.queries import named_queries
 from tracker.config import Settings, scrub
 from tracker.db.engine import Database
 from tracker.web import catalogue, charts, current, figures_view
+from tracker.web.cache import DERIVATIVES_TTL_SECONDS, ExpiringCache
 from tracker.web.sql import QueryError, SqlAnswer, run_statement, to_csv, to_json
 
 REPORT_TYPES = {
@@ -28,7 +29,18 @@ def create_app(database: Database, settings: Settings) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1 << 20
     figures_cache = current.FiguresCache(database, settings.today)
-    app.extensions["tracker_figures"] = figures_cache  # server.py warms it before the first request
+    derivatives = ExpiringCache(DERIVATIVES_TTL_SECONDS)
+
+    def derivatives_of(keys: tuple[str, ...]) -> list[dict[str, Any]]:
+        return derivatives.get(keys, lambda: catalogue.derivatives_by_month(database, keys))
+
+    def warm() -> None:
+        """Load what the first visitors would otherwise wait for (server.py runs it at start)."""
+        figures_cache.get()
+        for keys in catalogue.registry_hf_keys(database):
+            derivatives_of(keys)
+
+    app.extensions["tracker_warm"] = warm
     timeout = float(settings.section("query").get("timeout", 60))
     max_rows = int(settings.section("web").get("max_rows", 5000))
 
@@ -106,8 +118,9 @@ def create_app(database: Database, settings: Settings) -> Flask:
                 for repo, points in page.downloads_over_time.items()
             }
             chart = charts.line_chart("chart-downloads", days, by_model, charts.count)
-        months = sorted({row["month"] for row in page.derivatives_by_month})
-        return render_template("publisher.html", page=page, chart=chart, months=months)
+        return render_template(
+            "publisher.html", page=page, chart=chart, derivatives=derivatives_of(catalogue.hf_keys(page))
+        )
 
     @app.get("/models/<path:repo_id>")
     def model(repo_id: str) -> str:

@@ -57,7 +57,6 @@ class PublisherPage:
     model_count: int = 0
     models: list[dict[str, Any]] = field(default_factory=list)
     downloads_over_time: dict[str, list[tuple[str, int | None]]] = field(default_factory=dict)
-    derivatives_by_month: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -151,11 +150,11 @@ def _publisher_identity(database: Database, name: str) -> PublisherPage | None:
 
 
 def publisher_page(database: Database, name: str) -> PublisherPage | None:
-    """A publisher (by slug) or a bare namespace (by handle): its country, models and derivatives."""
+    """A publisher (by slug) or a bare namespace (by handle): its country and models (derivatives: below)."""
     page = _publisher_identity(database, name)
     if page is None:
         return None
-    keys = sorted({a["handle_key"] for a in page.accounts if a["platform"] == "hf"})
+    keys = list(hf_keys(page))
     if not keys:
         return page
     params: dict[str, Any] = {"keys": keys, "limit": MODELS_SHOWN}
@@ -187,18 +186,45 @@ def publisher_page(database: Database, name: str) -> PublisherPage | None:
             page.downloads_over_time.setdefault(names[row["model_id"]], []).append(
                 (day, row["downloads_30d"])
             )
+    return page
+
+
+def hf_keys(page: PublisherPage) -> tuple[str, ...]:
+    """The publisher's Hugging Face namespaces (lower case), the key of its derivatives."""
+    return tuple(sorted({a["handle_key"] for a in page.accounts if a["platform"] == "hf"}))
+
+
+def derivatives_by_month(database: Database, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Derivatives whose root model is in `keys`' namespaces, by creation month and builder country.
+
+    The heaviest read of the pages (the Hub's largest roots have over 100k derivatives), so the app caches it
+    and warms it for the registry's publishers at start (tracker.web.cache)."""
+    if not keys:
+        return []
     month = month_of(database.backend, "m.created_at")
-    page.derivatives_by_month = _rows(
+    return _rows(
         database,
-        f"SELECT {month} AS month, a.country AS builder_country, COUNT(*) AS derivatives FROM hf_models m "
-        "LEFT JOIN accounts a ON a.platform = 'hf' AND a.handle_key = m.author_key "
+        "SELECT d.month, a.country AS builder_country, SUM(d.derivatives) AS derivatives FROM ("
+        f"SELECT {month} AS month, m.author_key, COUNT(*) AS derivatives FROM hf_models m "
         "WHERE m.root_author_key IN :keys AND m.created_at IS NOT NULL "
         "AND EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) "
-        f"GROUP BY {month}, a.country ORDER BY month, derivatives DESC",
-        {"keys": keys},
+        f"GROUP BY {month}, m.author_key) d "
+        "LEFT JOIN accounts a ON a.platform = 'hf' AND a.handle_key = d.author_key "
+        "GROUP BY d.month, a.country ORDER BY d.month, derivatives DESC",
+        {"keys": list(keys)},
         ("keys",),
     )
-    return page
+
+
+def registry_hf_keys(database: Database) -> list[tuple[str, ...]]:
+    """Every registry publisher's Hugging Face namespaces (for warming the derivatives cache)."""
+    grouped: dict[int, set[str]] = {}
+    for row in _rows(
+        database,
+        "SELECT publisher_id, handle_key FROM accounts WHERE platform = 'hf' AND publisher_id IS NOT NULL",
+    ):
+        grouped.setdefault(row["publisher_id"], set()).add(row["handle_key"])
+    return [tuple(sorted(keys)) for keys in grouped.values()]
 
 
 def _model(database: Database, repo_id: str) -> dict[str, Any] | None:

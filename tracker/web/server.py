@@ -27,9 +27,9 @@ def _interrupt(_signum: int, _frame: Any) -> None:
 def serve(database: Database, settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve until Ctrl-C or SIGTERM (a container stop), then return."""
     app = create_app(database, settings)
-    # Before the first report the figures are computed (seconds at full-Hub size): start at once, not on
-    # the first visitor's request.
-    threading.Thread(target=app.extensions["tracker_figures"].get, daemon=True).start()
+    # The figures before the first report and the largest publishers' derivatives take seconds at full-Hub
+    # size: load them at start, not on the first visitor's request.
+    threading.Thread(target=app.extensions["tracker_warm"], daemon=True).start()
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         waitress.serve(app, host=host, port=port, threads=THREADS, ident="tracker", _quiet=True)
