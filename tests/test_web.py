@@ -310,3 +310,18 @@ def test_tracker_serve_runs_waitress_and_warns_on_every_interface(filled: Databa
     assert process.returncode == 0, err
     assert "warning: serving on 0.0.0.0" in err
     assert "read-only at http://0.0.0.0:" in out
+
+
+def test_expiring_cache_reuses_until_the_entry_expires() -> None:
+    from tracker.web.cache import ExpiringCache
+
+    calls: list[int] = []
+    cache = ExpiringCache(ttl_seconds=60, max_entries=2)
+    assert cache.get("a", lambda: calls.append(1) or len(calls)) == 1
+    assert cache.get("a", lambda: calls.append(1) or len(calls)) == 1  # reused
+    cache.get("b", lambda: 0)
+    cache.get("c", lambda: 0)  # over max_entries: the oldest ("a") goes
+    assert cache.get("a", lambda: calls.append(1) or len(calls)) == 2
+    expired = ExpiringCache(ttl_seconds=0)
+    expired.get("x", lambda: 1)
+    assert expired.get("x", lambda: 2) == 2
