@@ -27,7 +27,7 @@ from tracker.db.views import VIEWS
 from tracker.export.card import write_card
 
 FORMATS = ("parquet", "csv")
-BATCH_ROWS = 50_000
+BATCH_ROWS = 10_000
 DAILY_TOTALS = HfDailyCountryTotal.__tablename__
 # Every documented view, then the exact daily roll-ups (a table, not a view).
 EXPORTED = tuple(view.name for view in VIEWS) + (DAILY_TOTALS,)
