@@ -61,6 +61,23 @@ def test_tracker_gets_tokens_from_the_environment_and_reports_a_volume(compose: 
     assert int(tracker["stop_grace_period"].rstrip("s")) > 30
 
 
+def test_web_serves_the_same_database_on_localhost_only(compose: dict[str, Any]) -> None:
+    web, tracker = compose["services"]["web"], compose["services"]["tracker"]
+    command = _command(web)
+    assert command[0] == "serve" and command[command.index("--port") + 1] == "8000"
+    assert web["image"] == tracker["image"]
+    assert web["environment"]["TRACKER_DATABASE_URL"].endswith(tracker["environment"]["TRACKER_DATABASE_URL"] + "}")
+    assert web["depends_on"]["db"]["condition"] == "service_healthy"
+    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    # published on the host's loopback only; reports read-only from the daemon's volume
+    assert all(str(port).startswith("127.0.0.1:") for port in web["ports"])
+    reports_dir = web["environment"]["TRACKER_REPORTS_DIR"]
+    assert reports_dir == tracker["environment"]["TRACKER_REPORTS_DIR"]
+    assert f"reports:{reports_dir}:ro" in web["volumes"]
+    assert "GITHUB_TOKEN" not in web["environment"] and "HF_TOKEN" not in web["environment"]
+    assert any("8000" in part for part in web["healthcheck"]["test"])
+
+
 def test_services_share_the_image_built_from_the_dockerfile(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert services["migrate"]["image"] == services["tracker"]["image"]

@@ -17,10 +17,12 @@ from tracker.cli import (  # noqa: F401  (importing a module registers its comma
     collect_huggingface,
     daemon_commands,
     db_commands,
+    export_commands,
     publishers_commands,
     query_commands,
     report_commands,
     run_commands,
+    serve_commands,
     status_commands,
 )
 from tracker.cli.app import EXIT_FAILED, EXIT_RESUMABLE, EXIT_USAGE, cli

@@ -1,0 +1,327 @@
+"""`tracker serve`: every page and download over HTTP on SQLite and PostgreSQL, and hostile input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from tests.shift_data import Rows, build_rising_china, build_small
+from tracker.config import load_settings
+from tracker.db.engine import Database
+from tracker.reports import write_report
+from tracker.web import create_app
+
+TODAY = "2025-06-01"
+LONG_STATEMENT = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000000000) SELECT COUNT(*) FROM n"
+
+
+def settings_for(database: Database, tmp_path: Path, timeout: float = 60, max_rows: int = 5000):
+    config = tmp_path / "tracker.toml"
+    config.write_text(f"[query]\ntimeout = {timeout}\n\n[web]\nmax_rows = {max_rows}\n")
+    return load_settings(
+        {
+            "database_url": database.url,
+            "today": TODAY,
+            "reports_dir": str(tmp_path / "reports"),
+            "config_file": str(config),
+        }
+    )
+
+
+@pytest.fixture
+def filled(database: Database, tmp_path: Path) -> Database:
+    with database.session() as session:
+        build_small(session)
+        build_rising_china(session, "2024-01", 14)
+    write_report(database, settings_for(database, tmp_path), tmp_path / "report-out")
+    return database
+
+
+@pytest.fixture
+def client(filled: Database, tmp_path: Path) -> Any:
+    return create_app(filled, settings_for(filled, tmp_path, timeout=2, max_rows=3)).test_client()
+
+
+def page(client: Any, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def visible(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def figures(tmp_path: Path) -> dict[str, Any]:
+    return json.loads((tmp_path / "report-out" / "report.json").read_text())
+
+
+def test_overview_shows_the_reports_verdict_signals_and_changes(client: Any, tmp_path: Path) -> None:
+    report = figures(tmp_path)
+    html = page(client, "/")
+    assert f"Verdict: {report['verdict']['overall']}" in html
+    assert report["verdict"]["rule"] in visible(html)
+    for key, figure in report["signals"].items():
+        assert f'href="/signals/{key}"' in html
+        assert figure["call"] in html
+    for line in report["changes"]:
+        assert line in visible(html)
+    assert 'href="/publishers"' in html
+    assert '<script src="/static/chart.js"' in html and "http://" not in html and "https://" not in html
+
+
+def test_newer_figures_keys_are_shown_when_present(client: Any, filled: Database, tmp_path: Path) -> None:
+    report = figures(tmp_path)
+    first = next(iter(report["signals"]))
+    report["signals"][first].update(
+        {"share_attributed": 41.5, "coverage": 62.25, "eligibility_reason": "enough history"}
+    )
+    with filled.session() as session:
+        session.execute(
+            text("INSERT INTO reports (created_at, report_date, out_dir, formats, verdict, figures) "
+                 "VALUES (:at, :d, :dir, 'json', :v, :f)"),
+            {"at": "2030-01-01 00:00:00", "d": "2030-01-01", "dir": str(tmp_path), "v": "mixed",
+             "f": json.dumps(report)},
+        )  # fmt: skip
+    html = page(client, "/")
+    assert "<th>CN share of attributed</th>" in html and "<th>coverage</th>" in html
+    row = re.search(rf'<tr data-signal="{first}">.*?</tr>', html, re.S).group(0)
+    assert "41.50%" in row and "62.25%" in row and "enough history" in row
+    other = re.search(r'<tr data-signal="(?!' + first + r')[^"]+">.*?</tr>', html, re.S).group(0)
+    assert other.count("n/a") >= 3
+    assert "41.50%" in page(client, f"/signals/{first}")
+
+
+def test_signal_pages_chart_and_table_equal_the_report(client: Any, tmp_path: Path) -> None:
+    report = figures(tmp_path)
+    for key, figure in report["signals"].items():
+        html = page(client, f"/signals/{key}")
+        assert figure["title"] in html
+        for point in figure["monthly"]:
+            for group in ("CN", "CN+HK+MO", "US", "unknown"):
+                share = point["shares"][group]
+                if share is not None:
+                    assert f'data-label="{point["month"]}" data-value="{share:.2f}%"' in html
+        if figure["monthly"]:
+            assert 'data-series="CN+HK+MO"' in html and 'data-series="unknown"' in html
+    page(client, "/signals/no_such_signal", 404)
+
+
+def test_new_models_signal_shares_equal_the_view(client: Any, filled: Database) -> None:
+    with filled.read_only_session() as session:
+        rows = session.execute(text("SELECT month, country, models FROM monthly_new_models")).all()
+    month = "2024-06"
+    total = sum(r.models for r in rows if r.month == month)
+    cn = sum(r.models for r in rows if r.month == month and r.country == "CN")
+    html = page(client, "/signals/new_models")
+    assert f'data-series="CN" data-label="{month}" data-value="{100 * cn / total:.2f}%"' in html
+
+
+def test_publishers_index_and_publisher_page(client: Any) -> None:
+    html = page(client, "/publishers")
+    assert 'href="/publishers/qwen"' in html and 'href="/publishers/meta"' in html
+    html = page(client, "/publishers/qwen")
+    text_ = visible(html)
+    assert "Country: CN" in text_
+    assert 'href="/models/Qwen/Qwen2"' in html
+    # Qwen/Qwen2 has downloads snapshots: drawn over time
+    assert 'data-series="Qwen/Qwen2" data-label="2025-02-25" data-value="600"' in html
+    # derivatives rooted at Qwen: user1/qwen-ft (unknown builder) and Qwen/Qwen2-GGUF (CN), both 2025-02
+    derivatives = re.search(r'<table id="derivatives">.*?</table>', html, re.S).group(0)
+    assert visible(derivatives).count("2025-02") == 2
+    page(client, "/publishers/mistralai")  # a namespace without a publisher
+    page(client, "/publishers/nobody-at-all", 404)
+
+
+def test_model_page_lineage_and_children(client: Any) -> None:
+    html = page(client, "/models/user1/qwen-ft")
+    lineage = re.search(r'<ol id="lineage">.*?</ol>', html, re.S).group(0)
+    assert 'href="/models/Qwen/Qwen2"' in lineage and "(CN)" in lineage
+    html = page(client, "/models/Qwen/Qwen2")
+    children = re.search(r'<table id="children">.*?</table>', html, re.S).group(0)
+    assert "user1/qwen-ft" in children and "Qwen/Qwen2-GGUF" in children
+    assert "No parent" in html
+    page(client, "/models/not/there", 404)
+
+
+def test_search_by_repo_id_publisher_and_github_org(client: Any) -> None:
+    assert 'href="/models/Qwen/Qwen2"' in page(client, "/search?q=Qwen/Qw")
+    assert 'href="/publishers/qwen"' in page(client, "/search?q=qwe")
+    assert "QwenLM" in page(client, "/search?q=qwenlm")
+    assert "none" in page(client, "/search?q=zzzz")
+
+
+def test_sql_page_named_query_box_and_downloads(client: Any, filled: Database) -> None:
+    html = page(client, "/sql")
+    assert 'href="/sql?name=top_publishers"' in html
+    assert "(cut at the row cap of 3)" in page(client, "/sql?name=top_publishers")
+    statement = "SELECT repo_id, downloads_30d FROM hf_models WHERE downloads_30d > 0 ORDER BY repo_id"
+    with filled.read_only_session() as session:
+        expected = [tuple(row) for row in session.execute(text(statement)).all()][:3]
+    html = page(client, "/sql?" + urllib.parse.urlencode({"q": statement}))
+    assert "3 rows (cut at the row cap of 3)" in visible(html)
+    response = client.get("/sql?" + urllib.parse.urlencode({"q": statement, "format": "csv"}))
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["repo_id", "downloads_30d"]
+    assert [(r[0], int(r[1])) for r in rows[1:]] == expected
+    response = client.get("/sql?" + urllib.parse.urlencode({"q": statement, "format": "json"}))
+    assert [(r["repo_id"], r["downloads_30d"]) for r in response.get_json()] == expected
+
+
+def test_sql_write_is_refused_and_changes_nothing(client: Any, filled: Database) -> None:
+    with filled.read_only_session() as session:
+        before = session.execute(text("SELECT COUNT(*) FROM hf_models")).scalar()
+    for statement in ("DELETE FROM hf_models", "DROP TABLE hf_models", "UPDATE hf_models SET likes = 0"):
+        html = page(client, "/sql?" + urllib.parse.urlencode({"q": statement}))
+        error = re.search(r'id="sql-error">([^<]*)<', html)
+        assert error is not None and re.search(r"read-only|refused", error.group(1), re.I), statement
+        response = client.get("/sql?" + urllib.parse.urlencode({"q": statement, "format": "csv"}))
+        assert response.status_code == 400
+    with filled.read_only_session() as session:
+        assert session.execute(text("SELECT COUNT(*) FROM hf_models")).scalar() == before
+
+
+def test_long_statement_is_stopped_by_the_timeout(client: Any) -> None:
+    started = time.monotonic()
+    html = page(client, "/sql?" + urllib.parse.urlencode({"q": LONG_STATEMENT}))
+    elapsed = time.monotonic() - started
+    error = re.search(r'id="sql-error">([^<]*)<', html)
+    assert error is not None and re.search(r"time", error.group(1), re.I), error
+    assert elapsed < 2 + 8  # the configured 2 s, plus slack for a loaded machine
+    assert "Verdict" in page(client, "/")  # the server still answers
+
+
+def test_reports_are_served_by_id_and_nothing_else(client: Any, filled: Database, tmp_path: Path) -> None:
+    html = page(client, "/reports")
+    assert 'href="/reports/1/report.md"' in html
+    assert "Verdict" in page(client, "/reports/1/report.md")
+    assert json.loads(page(client, "/reports/1/report.json"))["verdict"]["overall"]
+    assert client.get("/reports/1").status_code == 302
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not serve")
+    (tmp_path / "report-out" / "notes.txt").write_text("not a report file")
+    for url in (
+        "/reports/1/notes.txt",
+        "/reports/1/../secret.txt",
+        "/reports/1/%2e%2e%2fsecret.txt",
+        "/reports/1/..%2F..%2Fsecret.txt",
+        "/reports/2/report.md",
+        "/reports/1/report.md%00.txt",
+    ):
+        response = client.get(url)
+        assert response.status_code in (400, 404, 308), url
+        assert "do not serve" not in response.get_data(as_text=True)
+    # a report file that is a link to a file outside its directory is refused
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "report.md").symlink_to(secret)
+    with filled.session() as session:
+        session.execute(
+            text(
+                "INSERT INTO reports (created_at, report_date, out_dir, formats) VALUES (:at, :d, :dir, 'md')"
+            ),
+            {"at": "2025-06-02 00:00:00", "d": "2025-06-02", "dir": str(linked)},
+        )
+        new_id = session.execute(text("SELECT MAX(id) FROM reports")).scalar()
+    response = client.get(f"/reports/{new_id}/report.md")
+    assert response.status_code == 404 and "do not serve" not in response.get_data(as_text=True)
+
+
+def test_html_in_a_repo_id_is_escaped(database: Database, tmp_path: Path) -> None:
+    evil = 'evil/<script>alert("x")</script><img src=x onerror=alert(1)>'
+    with database.session() as session:
+        Rows(session).model(evil, None, downloads=5)
+        Rows(session).model("evil/child", None, (evil,), evil, 1)
+    client = create_app(database, settings_for(database, tmp_path)).test_client()
+    for url in (
+        "/search?q=evil/",
+        "/models/evil/child",
+        "/publishers/evil",
+        "/search?q=" + urllib.parse.quote(evil),
+    ):
+        html = page(client, url)
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;" in html
+    html = page(client, "/sql?" + urllib.parse.urlencode({"q": "SELECT repo_id FROM hf_models"}))
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_nul_bytes_in_a_request_are_a_bad_request(client: Any) -> None:
+    for url in ("/search?q=a%00b", "/models/a%00b", "/publishers/a%00", "/sql?q=SELECT%20%27%00%27"):
+        assert client.get(url).status_code == 400, url
+    assert "Verdict" in page(client, "/")
+
+
+def test_pages_before_any_report_compute_the_figures(database: Database, tmp_path: Path) -> None:
+    client = create_app(database, settings_for(database, tmp_path)).test_client()
+    html = page(client, "/")
+    assert "Verdict: insufficient data" in html and "No report recorded yet" in html
+    assert "No report recorded yet" in page(client, "/reports")
+    page(client, "/publishers")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_tracker_serve_runs_waitress_and_warns_on_every_interface(filled: Database, tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "TRACKER_DATABASE_URL": filled.url, "TRACKER_TODAY": TODAY}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "tracker"), "serve", "--host", "0.0.0.0", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        body = ""
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    body = response.read().decode()
+                    server = response.headers.get("Server", "")
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert "Verdict:" in body and server == "tracker"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "warning: serving on 0.0.0.0" in err
+    assert "read-only at http://0.0.0.0:" in out
+
+
+def test_expiring_cache_reuses_until_the_entry_expires() -> None:
+    from tracker.web.cache import ExpiringCache
+
+    calls: list[int] = []
+    cache = ExpiringCache(ttl_seconds=60, max_entries=2)
+    assert cache.get("a", lambda: calls.append(1) or len(calls)) == 1
+    assert cache.get("a", lambda: calls.append(1) or len(calls)) == 1  # reused
+    cache.get("b", lambda: 0)
+    cache.get("c", lambda: 0)  # over max_entries: the oldest ("a") goes
+    assert cache.get("a", lambda: calls.append(1) or len(calls)) == 2
+    expired = ExpiringCache(ttl_seconds=0)
+    expired.get("x", lambda: 1)
+    assert expired.get("x", lambda: 2) == 2

@@ -1,0 +1,118 @@
+"""Line charts drawn on the server as inline SVG: readable without scripts, made interactive by chart.js.
+
+Every point is a circle carrying its series, label and value (`data-*`, and a `<title>` browsers show on
+hover without scripts); each series is a `<g data-series=...>` that the legend's buttons hide and show.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from markupsafe import Markup, escape
+
+WIDTH, HEIGHT = 760, 320
+LEFT, RIGHT, TOP, BOTTOM = 64, 40, 16, 48
+COLOURS = {
+    "CN": "#d62728",
+    "CN+HK+MO": "#ff9896",
+    "US": "#1f77b4",
+    "Europe": "#2ca02c",
+    "other": "#9467bd",
+    "unknown": "#7f7f7f",
+}
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+
+def _nice_top(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def line_chart(
+    chart_id: str,
+    labels: Sequence[str],
+    series: dict[str, Sequence[float | int | None]],
+    format_value: Callable[[float], str],
+    y_max: float | None = None,
+    dashed: Sequence[str] = (),
+) -> Markup:
+    """An SVG line chart with a legend of toggle buttons; `format_value` renders values as shown."""
+    values = [float(v) for points in series.values() for v in points if v is not None]
+    top = y_max if y_max is not None else _nice_top(max(values, default=0.0))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    count = max(len(labels), 1)
+
+    def x(index: int) -> float:
+        return LEFT + (plot_w * index / (count - 1) if count > 1 else plot_w / 2)
+
+    def y(value: float) -> float:
+        return TOP + plot_h * (1 - min(value, top) / top)
+
+    parts = [
+        f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="line chart" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for tick in range(5):
+        value = top * tick / 4
+        parts.append(
+            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
+            f'<text class="axis" x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
+            f"{escape(format_value(value))}</text>"
+        )
+    step = max(1, math.ceil(len(labels) / 12))
+    for index, label in enumerate(labels):
+        if index % step == 0 or index == len(labels) - 1:
+            parts.append(
+                f'<text class="axis" x="{x(index):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle">'
+                f"{escape(label)}</text>"
+            )
+    for number, (name, points) in enumerate(series.items()):
+        colour = COLOURS.get(name, PALETTE[number % len(PALETTE)])
+        dash = ' stroke-dasharray="6 4"' if name in dashed else ""
+        parts.append(f'<g class="series" data-series="{escape(name)}" style="color:{colour}">')
+        segments: list[list[str]] = [[]]
+        for index, value in enumerate(points):
+            if value is None:
+                segments.append([])
+            else:
+                segments[-1].append(f"{x(index):.1f},{y(float(value)):.1f}")
+        for segment in segments:
+            if len(segment) > 1:
+                parts.append(
+                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="currentColor"{dash}/>'
+                )
+        for index, value in enumerate(points):
+            if value is None:
+                continue
+            shown = format_value(float(value))
+            parts.append(
+                f'<circle cx="{x(index):.1f}" cy="{y(float(value)):.1f}" r="4" fill="currentColor" '
+                f'data-series="{escape(name)}" data-label="{escape(labels[index])}" data-value="{escape(shown)}">'
+                f"<title>{escape(name)} {escape(labels[index])}: {escape(shown)}</title></circle>"
+            )
+        parts.append("</g>")
+    parts.append("</svg>")
+    legend = "".join(
+        f'<button type="button" class="toggle" data-chart="{escape(chart_id)}" data-series="{escape(name)}" '
+        f'aria-pressed="true" style="border-color:{COLOURS.get(name, PALETTE[n % len(PALETTE)])}">'
+        f"{escape(name)}</button>"
+        for n, name in enumerate(series)
+    )
+    tip = f'<div class="tip" id="{escape(chart_id)}-tip" aria-live="polite"></div>'
+    return Markup(
+        f'<figure class="chart-box"><div class="legend">{legend}</div>{"".join(parts)}{tip}</figure>'
+    )
+
+
+def percent(value: float) -> str:
+    return f"{value:.2f}%"
+
+
+def count(value: float) -> str:
+    return f"{value:,.0f}"

@@ -1,0 +1,102 @@
+"""The figures the pages show: the newest recorded report's, or (before any report) computed once and cached.
+
+Reading the newest report row is one indexed query, so the overview and signal pages cost milliseconds at any
+database size; the analysis itself (seconds at full-Hub size) runs only when no report exists yet, at most
+once per `LIVE_TTL_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from tracker.analyses.analysis import analyse
+from tracker.db.engine import Database
+from tracker.db.models import Report
+from tracker.reports.figures import build_figures, changes_since
+
+LIVE_TTL_SECONDS = 600.0
+REPORT_FILES = ("report.md", "report.html", "report.json")
+
+
+@dataclass(frozen=True)
+class CurrentFigures:
+    figures: dict[str, Any]
+    report_id: int | None  # None: computed live, no report recorded yet
+    report_date: str
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    id: int
+    report_date: dt.date
+    created_at: dt.datetime
+    verdict: str | None
+    formats: str
+
+
+class FiguresCache:
+    """Holds the newest report's figures; reloads them when a newer report is recorded."""
+
+    def __init__(self, database: Database, today: dt.date) -> None:
+        self.database = database
+        self.today = today
+        self._lock = threading.Lock()
+        self._current: CurrentFigures | None = None
+        self._live_at = 0.0
+
+    def _newest_report_id(self) -> int | None:
+        with self.database.read_only_session() as session:
+            return session.execute(
+                select(Report.id).order_by(Report.created_at.desc(), Report.id.desc()).limit(1)
+            ).scalar()
+
+    def get(self) -> CurrentFigures:
+        newest = self._newest_report_id()
+        with self._lock:
+            current = self._current
+            if newest is not None and (current is None or current.report_id != newest):
+                with self.database.read_only_session() as session:
+                    row = session.get(Report, newest)
+                    figures = row.figures if row is not None and isinstance(row.figures, dict) else {}
+                    date = row.report_date.isoformat() if row is not None else ""
+                self._current = CurrentFigures(figures, newest, date)
+            elif newest is None and (current is None or time.monotonic() - self._live_at > LIVE_TTL_SECONDS):
+                figures = build_figures(analyse(self.database, self.today))
+                figures["changes"] = changes_since(None, figures)
+                self._current = CurrentFigures(figures, None, self.today.isoformat())
+                self._live_at = time.monotonic()
+            assert self._current is not None
+            return self._current
+
+
+def list_reports(database: Database) -> list[ReportEntry]:
+    with database.read_only_session() as session:
+        rows = session.execute(
+            select(Report.id, Report.report_date, Report.created_at, Report.verdict, Report.formats).order_by(
+                Report.created_at.desc(), Report.id.desc()
+            )
+        ).all()
+    return [ReportEntry(*row) for row in rows]
+
+
+def report_file(database: Database, report_id: int, name: str) -> Path | None:
+    """The path of one of report `report_id`'s own files, or None: only report.md/.html/.json directly in the
+    directory recorded for that report, and never a link leading elsewhere."""
+    if name not in REPORT_FILES:
+        return None
+    with database.read_only_session() as session:
+        out_dir = session.execute(select(Report.out_dir).where(Report.id == report_id)).scalar()
+    if not out_dir:
+        return None
+    directory = Path(out_dir).resolve()
+    path = (directory / name).resolve()
+    if path.parent != directory or path.name != name or not path.is_file():
+        return None
+    return path
