@@ -32,7 +32,8 @@ SELECT
   (SELECT COUNT(*) FROM gh_repo_latest WHERE country IS NOT NULL) AS gh_repos_with_country,
   (SELECT COUNT(*) FROM accounts) AS accounts,
   (SELECT COUNT(*) FROM accounts WHERE country IS NOT NULL) AS accounts_with_country,
-  (SELECT COUNT(DISTINCT account_id) FROM gh_contributors) AS gh_contributors
+  (SELECT COUNT(DISTINCT account_id) FROM gh_contributors) AS gh_contributors,
+  (SELECT COUNT(*) FROM hf_models WHERE unlisted_on IS NOT NULL) AS hf_models_unlisted
 """
 
 # Collection days per source: the dates snapshots were stamped with.
@@ -98,6 +99,7 @@ class Coverage:
     accounts: int
     accounts_with_country: int
     gh_contributors: int = 0
+    hf_models_unlisted: int = 0  # models a Hub dump no longer lists (kept, never deleted)
     hf_windows: list[Window] = field(default_factory=list)
     hub_models: int | None = None  # the Hub's total in the newest dump
     hub_models_on: dt.date | None = None
@@ -220,6 +222,7 @@ def coverage(database: Database) -> Coverage:
         accounts,
         with_country_accounts,
         people,
+        unlisted,
     ) = counts
     return Coverage(
         hf_models=hf_models,
@@ -232,6 +235,7 @@ def coverage(database: Database) -> Coverage:
         accounts=accounts,
         accounts_with_country=with_country_accounts,
         gh_contributors=people,
+        hf_models_unlisted=unlisted,
         hf_windows=windows,
         hub_models=int(dump[0]) if dump else None,
         hub_models_on=_as_date(dump[1]) if dump else None,

@@ -153,6 +153,7 @@ def _coverage(cover: Coverage, verdict: Verdict, today: dt.date) -> dict[str, An
         name: getattr(cover, name)
         for name in (
             "hf_models",
+            "hf_models_unlisted",
             "hf_models_with_country",
             "hf_models_without_created_at",
             "hf_snapshot_days",

@@ -103,10 +103,12 @@ def coverage_lines(figures: dict[str, Any]) -> list[str]:
         return f"collected from {s['first']} to {s['last']} ({s['days']} collection days)"
 
     if c["hub_models"]:
+        unlisted = c.get("hf_models_unlisted", 0)
+        listed = c["hf_models"] - unlisted
         known = (
-            f"{c['hf_models']:,} models known of the Hub's {c['hub_models']:,} "
-            f"({c['hf_models'] / c['hub_models'] * 100:.2f}%, Hub dump of {c['hub_models_on']})"
-        )
+            f"{listed:,} models known of the Hub's {c['hub_models']:,} "
+            f"({listed / c['hub_models'] * 100:.2f}%, Hub dump of {c['hub_models_on']})"
+        ) + (f" and {unlisted:,} no longer listed" if unlisted else "")
     else:
         known = f"{c['hf_models']:,} models known (no Hub dump yet: the Hub's total is unknown)"
     if c["whole_hub"]:
