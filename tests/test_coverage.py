@@ -120,6 +120,10 @@ def test_a_failed_dump_collection_is_a_failed_hugging_face_collection_of_this_ru
     database: Database,
 ) -> None:
     with database.session() as session:
+        session.add(CollectionRun(collector="huggingface-dump", run_date=D(2025, 2, 17), status="failed"))
+    [failed] = coverage(database).failed
+    assert failed.sentence == "the Hugging Face dump collection of this run failed: there is no Hub dump yet"
+    with database.session() as session:
         rows = Rows(session)
         rows.model_snapshot(rows.model("someone/model", D(2024, 1, 1)), D(2025, 2, 19), 10)
         session.add(dump(D(2025, 2, 14)))

@@ -81,7 +81,7 @@ def test_monthly_dumps_give_downloads_and_likes_a_point_per_dump_in_the_report(
             "needed": 6,
             "command": "tracker backfill huggingface",
         }
-        assert "`tracker backfill huggingface`" in short_md
+        assert "this database has 3 for downloads and 3 for likes. `tracker backfill huggingface`" in short_md
         assert short["signals"]["downloads_30d"]["counting_changes"] == []  # 2025-07-25 is not in range
 
         assert backfill(database_url) == 0

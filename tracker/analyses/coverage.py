@@ -74,8 +74,12 @@ class FailedCollection:
         name = COLLECTOR_NAMES.get(self.collector, self.collector)
         verb = "stopped early" if self.status in STOPPED_EARLY else "failed"
         if self.collector == DUMP_COLLECTOR:
-            date = f"{self.as_of.isoformat()}, the newest Hub dump" if self.as_of else "no Hub dump yet"
-            return f"the {name} collection of this run {verb}: whole-Hub figures are as of {date}"
+            if self.as_of is None:
+                return f"the {name} collection of this run {verb}: there is no Hub dump yet"
+            return (
+                f"the {name} collection of this run {verb}: whole-Hub figures are as of "
+                f"{self.as_of.isoformat()}, the newest Hub dump"
+            )
         date = self.as_of.isoformat() if self.as_of else "no collection yet"
         return f"the {name} collection of this run {verb}: figures are as of {date}"
 

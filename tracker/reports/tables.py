@@ -134,12 +134,15 @@ def coverage_lines(figures: dict[str, Any]) -> list[str]:
     ]
     if c.get("stale_dump"):
         lines.insert(
-            1, f"Hub dumps: {c['stale_dump']} (older than three days): whole-Hub figures are that old."
+            1,
+            f"Hub dumps: {c['stale_dump']}, more than three days: the Hub's total and the dumps' history stop "
+            'there (the daily job reads the newest dump with `[huggingface] source = "dump"`).',
         )
     short = c.get("short_history")
     if short:
-        have = ", ".join(
-            f"{HISTORY_NAMES.get(key, key)} {months}" for key, months in short["comparable_months"].items()
+        have = " and ".join(
+            f"{months} for {HISTORY_NAMES.get(key, key)}"
+            for key, months in short["comparable_months"].items()
         )
         lines.insert(
             1,
