@@ -89,3 +89,36 @@ def test_chart_has_markers_and_a_legend_entry_for_every_colour(monkeypatch) -> N
     assert any("partial" in label for label in labels) and any("unknown" in label for label in labels)
     assert "None" not in {str(marker) for marker in drawn["markers"]} and "o" in drawn["markers"]
     assert share_chart(signal("creation", [])) is None
+
+
+def test_downloads_chart_draws_each_counting_change_as_a_labelled_marker(monkeypatch) -> None:
+    drawn: dict[str, Any] = {}
+    from matplotlib.axes import Axes
+
+    original = Axes.legend
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        drawn["labels"] = [handle.get_label() for handle in kwargs.get("handles") or []]
+        drawn["texts"] = [text.get_text() for text in self.texts]
+        drawn["vertical"] = [
+            line.get_xdata()[0] for line in self.get_lines() if len(set(line.get_xdata())) == 1
+        ]
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "legend", spy)
+    monthly = [
+        point("2025-06", 20.0, 60.0, collected_on="2025-06-30"),
+        point("2025-07", 21.0, 60.0, collected_on="2025-07-31"),
+        point("2025-08", 25.0, 60.0, collected_on="2025-08-31"),
+    ]
+    downloads = signal("snapshot", monthly, unit="downloads")
+    downloads["counting_changes"] = [{"on": "2025-07-25", "note": "downloads of params.json files counted"}]
+    series = share_series(downloads)
+    assert series.changes == [(dt.date(2025, 7, 25), "downloads of params.json files counted")]
+    assert share_chart(downloads) is not None
+    assert dt.date(2025, 7, 25) in drawn["vertical"]
+    assert any("2025-07-25" in text and "params.json" in text for text in drawn["texts"])
+    assert "the Hub changed how it counts downloads" in drawn["labels"]
+
+    share_chart(signal("snapshot", monthly, unit="downloads"))  # no change in range: no marker
+    assert drawn["texts"] == [] and "the Hub changed how it counts downloads" not in drawn["labels"]

@@ -8,9 +8,16 @@ import datetime as dt
 from sqlalchemy import update
 
 from tests.shift_data import D, Rows, cover_hub, utc
-from tracker.analyses.coverage import coverage, covers, github_month_complete, hf_month_complete, merged
+from tracker.analyses.coverage import (
+    coverage,
+    covers,
+    github_month_complete,
+    hf_month_complete,
+    merged,
+    stale_dump_note,
+)
 from tracker.db.engine import Database
-from tracker.db.models import CollectionRun, Report
+from tracker.db.models import CollectionRun, HfDump, Report
 
 
 def test_union_of_windows_decides_whether_a_month_is_complete() -> None:
@@ -78,3 +85,72 @@ def test_collection_days_hub_total_and_failed_collections_since_the_previous_rep
         session.add(CollectionRun(collector="huggingface", run_date=D(2025, 2, 20), status="failed"))
     [failed] = coverage(database).failed
     assert failed.sentence == "the Hugging Face collection of this run failed: figures are as of 2025-02-18"
+
+
+def dump(day: dt.date, status: str = "ingested") -> HfDump:
+    return HfDump(
+        commit_id=f"{day:%Y%m%d}{status}",
+        repo="cfahlgren1/hub-stats",
+        filename="models.parquet",
+        committed_at=dt.datetime.combine(day, dt.time(18), tzinfo=dt.timezone.utc),
+        dump_on=day,
+        models=10,
+        skipped=0,
+        status=status,
+    )
+
+
+def test_newest_dump_is_the_newest_ingested_one_and_named_when_older_than_three_days(
+    database: Database,
+) -> None:
+    assert coverage(database).newest_dump_on is None
+    assert stale_dump_note(None, D(2025, 2, 20)) is None  # no dump at all: nothing to call old
+    with database.session() as session:
+        session.add_all([dump(D(2025, 2, 10)), dump(D(2025, 2, 14)), dump(D(2025, 2, 17), "duplicate")])
+    newest = coverage(database).newest_dump_on
+    assert newest == D(2025, 2, 14)  # a duplicate file is not a newer point
+    assert stale_dump_note(newest, D(2025, 2, 17)) is None  # three days old: fresh enough
+    assert (
+        stale_dump_note(newest, D(2025, 2, 18))
+        == "the newest Hub dump is from 2025-02-14, 4 days before 2025-02-18"
+    )
+
+
+def test_a_failed_dump_collection_is_a_failed_hugging_face_collection_of_this_run(
+    database: Database,
+) -> None:
+    with database.session() as session:
+        session.add(CollectionRun(collector="huggingface-dump", run_date=D(2025, 2, 17), status="failed"))
+    [failed] = coverage(database).failed
+    assert failed.sentence == "the Hugging Face dump collection of this run failed: there is no Hub dump yet"
+    with database.session() as session:
+        rows = Rows(session)
+        rows.model_snapshot(rows.model("someone/model", D(2024, 1, 1)), D(2025, 2, 19), 10)
+        session.add(dump(D(2025, 2, 14)))
+        session.add(CollectionRun(collector="huggingface-dump", run_date=D(2025, 2, 18), status="ok"))
+        session.add(CollectionRun(collector="huggingface-dump", run_date=D(2025, 2, 19), status="failed"))
+        session.add(CollectionRun(collector="huggingface", run_date=D(2025, 2, 19), status="ok"))
+    [failed] = coverage(database).failed
+    assert failed.collector == "huggingface-dump"
+    assert failed.sentence == (
+        "the Hugging Face dump collection of this run failed: whole-Hub figures are as of 2025-02-14, "
+        "the newest Hub dump"
+    )
+
+    # The newest run of each collector decides: a dump run that succeeds afterwards clears it, while a
+    # failed API run beside it is named on its own.
+    with database.session() as session:
+        session.add(CollectionRun(collector="huggingface-dump", run_date=D(2025, 2, 20), status="ok"))
+        session.add(CollectionRun(collector="huggingface", run_date=D(2025, 2, 20), status="failed"))
+    [failed] = coverage(database).failed
+    assert failed.sentence == "the Hugging Face collection of this run failed: figures are as of 2025-02-19"
+
+    with database.session() as session:
+        session.add(
+            CollectionRun(collector="huggingface-dump", run_date=D(2025, 2, 21), status="interrupted")
+        )
+    assert [f.sentence for f in coverage(database).failed] == [
+        "the Hugging Face collection of this run failed: figures are as of 2025-02-19",
+        "the Hugging Face dump collection of this run stopped early: whole-Hub figures are as of 2025-02-14, "
+        "the newest Hub dump",
+    ]

@@ -1,5 +1,6 @@
 """What the report stands on: collected items and their attribution, collection days per source, the creation
-windows collected in full (consistent denominators), the Hub's total, and collections of this run that failed.
+windows collected in full (consistent denominators), the Hub's total and newest dump, and collections of this run
+that failed.
 
 Consistent denominators. A creation month counts in a back-filled series only when the whole population was
 collected for it:
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, text
 
 from tracker.db.engine import Database
-from tracker.db.models import CollectionRun, HfCoverage, Report
+from tracker.db.models import CollectionRun, HfCoverage, HfDump, Report
 
 COUNTS_SQL = """
 SELECT
@@ -31,7 +32,8 @@ SELECT
   (SELECT COUNT(*) FROM gh_repo_latest WHERE country IS NOT NULL) AS gh_repos_with_country,
   (SELECT COUNT(*) FROM accounts) AS accounts,
   (SELECT COUNT(*) FROM accounts WHERE country IS NOT NULL) AS accounts_with_country,
-  (SELECT COUNT(DISTINCT account_id) FROM gh_contributors) AS gh_contributors
+  (SELECT COUNT(DISTINCT account_id) FROM gh_contributors) AS gh_contributors,
+  (SELECT COUNT(*) FROM hf_models WHERE unlisted_on IS NOT NULL) AS hf_models_unlisted
 """
 
 # Collection days per source: the dates snapshots were stamped with.
@@ -41,8 +43,10 @@ COLLECTION_DAYS_SQL = {
     "github": "SELECT DISTINCT captured_on FROM gh_repo_snapshots",
     "github_contributors": "SELECT DISTINCT captured_on FROM gh_contributors",
 }
-COLLECTOR_NAMES = {"huggingface": "Hugging Face", "github": "GitHub"}
+COLLECTOR_NAMES = {"huggingface": "Hugging Face", "huggingface-dump": "Hugging Face dump", "github": "GitHub"}
 STOPPED_EARLY = ("rate_limited", "interrupted")
+DUMP_COLLECTOR = "huggingface-dump"
+STALE_AFTER = dt.timedelta(days=3)  # a newest Hub dump older than this is named in the log and the report
 
 Window = tuple[dt.datetime | None, dt.datetime]  # (covered_from or None = the Hub's beginning, covered_to)
 
@@ -63,14 +67,28 @@ class FailedCollection:
 
     collector: str
     status: str
-    as_of: dt.date | None  # the newest collection day the figures stand on
+    as_of: dt.date | None  # the newest collection day the figures stand on (for dumps: the newest dump's day)
 
     @property
     def sentence(self) -> str:
         name = COLLECTOR_NAMES.get(self.collector, self.collector)
         verb = "stopped early" if self.status in STOPPED_EARLY else "failed"
+        if self.collector == DUMP_COLLECTOR:
+            if self.as_of is None:
+                return f"the {name} collection of this run {verb}: there is no Hub dump yet"
+            return (
+                f"the {name} collection of this run {verb}: whole-Hub figures are as of "
+                f"{self.as_of.isoformat()}, the newest Hub dump"
+            )
         date = self.as_of.isoformat() if self.as_of else "no collection yet"
         return f"the {name} collection of this run {verb}: figures are as of {date}"
+
+
+def stale_dump_note(newest: dt.date | None, today: dt.date) -> str | None:
+    """A sentence naming a newest dump older than `STALE_AFTER` (None when fresh or when there is none)."""
+    if newest is None or today - newest <= STALE_AFTER:
+        return None
+    return f"the newest Hub dump is from {newest.isoformat()}, {(today - newest).days} days before {today.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -85,9 +103,11 @@ class Coverage:
     accounts: int
     accounts_with_country: int
     gh_contributors: int = 0
+    hf_models_unlisted: int = 0  # models a Hub dump no longer lists (kept, never deleted)
     hf_windows: list[Window] = field(default_factory=list)
     hub_models: int | None = None  # the Hub's total in the newest dump
     hub_models_on: dt.date | None = None
+    newest_dump_on: dt.date | None = None  # the day of the newest ingested dump (`hf_dumps`)
     collections: dict[str, Collection] = field(default_factory=dict)
     failed: list[FailedCollection] = field(default_factory=list)
 
@@ -165,6 +185,9 @@ def coverage(database: Database) -> Coverage:
                 "ORDER BY covered_to DESC LIMIT 1"
             )
         ).first()
+        newest_dump = session.execute(
+            select(func.max(HfDump.dump_on)).where(HfDump.status == "ingested")
+        ).scalar()
         collections = {}
         for source, sql in COLLECTION_DAYS_SQL.items():
             days = sorted(
@@ -184,13 +207,15 @@ def coverage(database: Database) -> Coverage:
                 CollectionRun.id.in_(newest)
             )
         ).all()
+    newest_dump_on = _as_date(newest_dump) if newest_dump is not None else None
     failed = []
     for collector, status, started_at in sorted(newest_runs):
         if status not in ("failed", *STOPPED_EARLY):
             continue
         if previous_report is not None and started_at is not None and started_at < previous_report:
             continue  # an older run, already reported on
-        failed.append(FailedCollection(collector, status, collections[collector].last))
+        as_of = newest_dump_on if collector == DUMP_COLLECTOR else collections[collector].last
+        failed.append(FailedCollection(collector, status, as_of))
     windows = [(low, high) for low, high in windows if high is not None]
     (
         hf_models,
@@ -201,6 +226,7 @@ def coverage(database: Database) -> Coverage:
         accounts,
         with_country_accounts,
         people,
+        unlisted,
     ) = counts
     return Coverage(
         hf_models=hf_models,
@@ -213,9 +239,11 @@ def coverage(database: Database) -> Coverage:
         accounts=accounts,
         accounts_with_country=with_country_accounts,
         gh_contributors=people,
+        hf_models_unlisted=unlisted,
         hf_windows=windows,
         hub_models=int(dump[0]) if dump else None,
         hub_models_on=_as_date(dump[1]) if dump else None,
+        newest_dump_on=newest_dump_on,
         collections=collections,
         failed=failed,
     )

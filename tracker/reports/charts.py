@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tracker.analyses.trends import month_index, month_name
+from tracker.reports.figures import point_day
 
 NAN = float("nan")
 
@@ -56,6 +57,7 @@ class ShareSeries:
     values: dict[str, list[float]]
     partial: dict[str, list[tuple[dt.date, float]]]
     windows: list[tuple[dt.date, dt.date]]
+    changes: list[tuple[dt.date, str]] = field(default_factory=list)  # the Hub's download counting changes
 
 
 def _month_start(month: str) -> dt.date:
@@ -98,8 +100,7 @@ def share_series(signal: dict[str, Any]) -> ShareSeries:
         return ShareSeries(x, values, partial, windows)
     previous: dt.date | None = None
     for point in points:
-        day = dt.date.fromisoformat(point["collected_on"]) if point.get("collected_on") else None
-        day = day or (_month_start(month_name(month_index(point["month"]) + 1)) - dt.timedelta(days=1))
+        day = point_day(point)
         if previous is not None and (day - previous).days > SNAPSHOT_GAP_DAYS:
             x.append(previous + (day - previous) / 2)  # a break in the line
             for group in groups:
@@ -110,7 +111,10 @@ def share_series(signal: dict[str, Any]) -> ShareSeries:
         if signal["unit"] == "downloads":
             windows.append((day - dt.timedelta(days=WINDOW_DAYS), day))
         previous = day
-    return ShareSeries(x, values, partial, windows)
+    changes = [
+        (dt.date.fromisoformat(change["on"]), change["note"]) for change in signal.get("counting_changes", [])
+    ]
+    return ShareSeries(x, values, partial, windows, changes)
 
 
 def share_chart(signal: dict[str, Any]) -> bytes | None:
@@ -151,6 +155,13 @@ def share_chart(signal: dict[str, Any]) -> bytes | None:
         handles.append(hollow)
     if series.windows:
         handles.append(Patch(color="#dddddd", label="30 days a download count covers"))
+    for day, note in series.changes:
+        axes.axvline(day, color="#555555", linestyle="-.", linewidth=1.0)
+        axes.text(day, 97, f" {day.isoformat()}: {note}", rotation=90, va="top", ha="right", fontsize=6)
+    if series.changes:
+        (marker,) = axes.plot([], [], color="#555555", linestyle="-.", linewidth=1.0)
+        marker.set_label("the Hub changed how it counts downloads")
+        handles.append(marker)
     axes.set_ylabel("share, %")
     axes.set_ylim(0, 100)
     axes.set_title(signal["title"], fontsize=10)

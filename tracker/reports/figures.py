@@ -10,12 +10,16 @@ import datetime as dt
 from typing import Any
 
 from tracker.analyses.analysis import Analysis
-from tracker.analyses.coverage import Coverage, merged
+from tracker.analyses.coverage import Coverage, merged, stale_dump_note
+from tracker.analyses.download_counting import counting_changes
 from tracker.analyses.regions import ATTRIBUTED, GROUPS
 from tracker.analyses.signals import MonthlyShares, SignalResult
-from tracker.analyses.trends import MIN_POINTS, TREND_WINDOW_MONTHS, Trend
-from tracker.analyses.verdict import MIN_SIGNALS, SignalVerdict
+from tracker.analyses.trends import MIN_POINTS, TREND_WINDOW_MONTHS, Trend, month_index, month_name
+from tracker.analyses.verdict import MIN_SIGNALS, SignalVerdict, Verdict
 from tracker.reports.literature import compare_with_literature
+
+BACKFILL_COMMAND = "tracker backfill huggingface"
+HISTORY_SIGNALS = ("downloads_30d", "likes")  # the Hub's snapshot signals a dump backfill gives history
 
 
 def pct(share: float | None) -> float | None:
@@ -55,6 +59,24 @@ def _trend(trend: Trend | None) -> dict[str, Any] | None:
     }
 
 
+def point_day(point: dict[str, Any]) -> dt.date:
+    """The day a snapshot signal's monthly point describes: its collection day, else the month's last day."""
+    if point.get("collected_on"):
+        return dt.date.fromisoformat(point["collected_on"])
+    return dt.date.fromisoformat(month_name(month_index(point["month"]) + 1) + "-01") - dt.timedelta(days=1)
+
+
+def _counting_changes(monthly: list[dict[str, Any]], unit: str, history: str) -> list[dict[str, str]]:
+    """The days the Hub changed how it counts model downloads inside a downloads series (first to last point)."""
+    if unit != "downloads" or history != "snapshot" or not monthly:
+        return []
+    days = [point_day(point) for point in monthly]
+    return [
+        {"on": change.on.isoformat(), "note": change.note}
+        for change in counting_changes(min(days), max(days), "models")
+    ]
+
+
 def _monthly(point: MonthlyShares) -> dict[str, Any]:
     return {
         "month": point.month,
@@ -71,6 +93,7 @@ def _monthly(point: MonthlyShares) -> dict[str, Any]:
 def _signal(result: SignalResult, verdict: SignalVerdict) -> dict[str, Any]:
     total = result.latest_total
     attributed = result.latest_attributed_total
+    monthly = [_monthly(point) for point in result.monthly]
     return {
         "title": result.spec.title,
         "unit": result.spec.unit,
@@ -109,15 +132,28 @@ def _signal(result: SignalResult, verdict: SignalVerdict) -> dict[str, Any]:
         "crossover_month": verdict.crossover_month,
         "cn_ahead_from_start": verdict.cn_ahead_from_start,
         "call": verdict.call,
-        "monthly": [_monthly(point) for point in result.monthly],
+        "monthly": monthly,
+        "counting_changes": _counting_changes(monthly, result.spec.unit, result.spec.history),
     }
 
 
-def _coverage(cover: Coverage, min_coverage: float) -> dict[str, Any]:
+def _short_history(verdict: Verdict) -> dict[str, Any] | None:
+    """The Hub's downloads and likes with fewer comparable months than the verdict needs: what a dump backfill
+    would give them (None once both have enough)."""
+    months = {
+        signal.key: signal.comparable_months for signal in verdict.signals if signal.key in HISTORY_SIGNALS
+    }
+    if all(count >= MIN_POINTS for count in months.values()):
+        return None
+    return {"comparable_months": months, "needed": MIN_POINTS, "command": BACKFILL_COMMAND}
+
+
+def _coverage(cover: Coverage, verdict: Verdict, today: dt.date) -> dict[str, Any]:
     counts = {
         name: getattr(cover, name)
         for name in (
             "hf_models",
+            "hf_models_unlisted",
             "hf_models_with_country",
             "hf_models_without_created_at",
             "hf_snapshot_days",
@@ -137,13 +173,17 @@ def _coverage(cover: Coverage, min_coverage: float) -> dict[str, Any]:
         },
         "hub_models": cover.hub_models,
         "hub_models_on": _day(cover.hub_models_on),
+        "newest_dump_on": _day(cover.newest_dump_on),
+        "newest_dump_age_days": (today - cover.newest_dump_on).days if cover.newest_dump_on else None,
+        "stale_dump": stale_dump_note(cover.newest_dump_on, today),
+        "short_history": _short_history(verdict),
         "whole_hub": cover.has_whole_hub,
         "hf_windows": [{"from": _day(low), "to": _day(high)} for low, high in merged(cover.hf_windows)],
         "failed": [
             {"collector": f.collector, "status": f.status, "as_of": _day(f.as_of), "sentence": f.sentence}
             for f in cover.failed
         ],
-        "min_coverage": pct(min_coverage),
+        "min_coverage": pct(verdict.min_coverage),
     }
 
 
@@ -214,7 +254,7 @@ def build_figures(analysis: Analysis, generated_at: dt.datetime | None = None) -
             }
             for row in analysis.top_publishers
         ],
-        "coverage": _coverage(analysis.coverage, verdict.min_coverage),
+        "coverage": _coverage(analysis.coverage, verdict, analysis.today),
     }
     figures["literature"] = compare_with_literature(figures)
     return figures

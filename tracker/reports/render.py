@@ -12,6 +12,7 @@ from tracker.reports.tables import (
     LIMITS,
     SHARES_NOTE,
     TITLE,
+    counting_lines,
     coverage_lines,
     failed_lines,
     fmt_pct,
@@ -58,7 +59,11 @@ def render_markdown(figures: dict[str, Any]) -> str:
     ]
     lines += ["", "## Signals", "", SHARES_NOTE, "", *md_table(*summary_table(figures))]
     for signal in figures["signals"].values():
-        lines += [f"### {signal['title']}", "", signal["definition"], "", *md_table(*group_table(signal))]
+        lines += [f"### {signal['title']}", "", signal["definition"], ""]
+        lines += [
+            *(text for line in counting_lines(signal) for text in (f"_{line}_", "")),
+            *md_table(*group_table(signal)),
+        ]
     lines += ["## New derivatives by root publisher", "", *md_table(*roots_table(figures))]
     lines += ["## Top publishers", "", *md_table(*publishers_table(figures))]
     lines += ["## Comparison with the literature", "", *md_table(*literature_table(figures))]
@@ -125,6 +130,7 @@ def render_html(figures: dict[str, Any], charts: dict[str, bytes | None]) -> str
     for key, signal in figures["signals"].items():
         parts += [
             f"<h3>{e(signal['title'])}</h3><p>{e(signal['definition'])}</p>",
+            *(f'<p class="note">{e(line)}</p>' for line in counting_lines(signal)),
             _image(charts.get(key), f"share over time: {signal['title']}"),
             html_table(*group_table(signal)),
         ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.reports.figures import point_day
+
 TITLE = "Is open-source AI shifting to China?"
 ATTRIBUTED_GROUPS = ("CN", "CN+HK+MO", "US", "Europe", "other")
 
@@ -101,10 +103,12 @@ def coverage_lines(figures: dict[str, Any]) -> list[str]:
         return f"collected from {s['first']} to {s['last']} ({s['days']} collection days)"
 
     if c["hub_models"]:
+        unlisted = c.get("hf_models_unlisted", 0)
+        listed = c["hf_models"] - unlisted
         known = (
-            f"{c['hf_models']:,} models known of the Hub's {c['hub_models']:,} "
-            f"({c['hf_models'] / c['hub_models'] * 100:.2f}%, Hub dump of {c['hub_models_on']})"
-        )
+            f"{listed:,} models known of the Hub's {c['hub_models']:,} "
+            f"({listed / c['hub_models'] * 100:.2f}%, Hub dump of {c['hub_models_on']})"
+        ) + (f" and {unlisted:,} no longer listed" if unlisted else "")
     else:
         known = f"{c['hf_models']:,} models known (no Hub dump yet: the Hub's total is unknown)"
     if c["whole_hub"]:
@@ -118,7 +122,7 @@ def coverage_lines(figures: dict[str, Any]) -> list[str]:
             "no whole-Hub crawl or Hub dump has completed, so every creation month of new models and new "
             "derivatives is partial (registry publishers and crawled models only) and stays out of the verdict"
         )
-    return [
+    lines = [
         f"Hugging Face: {days('huggingface')}; {known}, {c['hf_models_with_country']:,} with a known author "
         f"country, {c['hf_models_without_created_at']:,} without a creation date; {whole}.",
         f"GitHub: {days('github')}; {c['gh_repos']:,} repositories tracked ({c['gh_repos_with_country']:,} with "
@@ -127,6 +131,37 @@ def coverage_lines(figures: dict[str, Any]) -> list[str]:
         "first GitHub collection's month on, tracked repositories only.",
         f"Accounts: {c['accounts']:,} ({c['accounts_with_country']:,} with a country). A signal enters the "
         f"verdict with attributed coverage of at least {c['min_coverage']:.0f}%.",
+    ]
+    if c.get("stale_dump"):
+        lines.insert(
+            1,
+            f"Hub dumps: {c['stale_dump']}, more than three days: the Hub's total and the dumps' history stop "
+            'there (the daily job reads the newest dump with `[huggingface] source = "dump"`).',
+        )
+    short = c.get("short_history")
+    if short:
+        have = " and ".join(
+            f"{months} for {HISTORY_NAMES.get(key, key)}"
+            for key, months in short["comparable_months"].items()
+        )
+        lines.insert(
+            1,
+            f"Hugging Face history is short: the verdict needs {short['needed']} comparable months of downloads "
+            f"and likes, and this database has {have}. `{short['command']}` reads their history from the Hub's "
+            "daily dumps (back to February 2024) in one command.",
+        )
+    return lines
+
+
+HISTORY_NAMES = {"downloads_30d": "downloads", "likes": "likes"}
+
+
+def counting_lines(signal: dict[str, Any]) -> list[str]:
+    """The days the Hub changed how it counts downloads inside this signal's series, in plain words."""
+    return [
+        f"The Hub changed how it counts downloads on {change['on']} ({change['note']}): the series breaks "
+        "there, and a jump across that day is not a shift in use."
+        for change in signal.get("counting_changes", [])
     ]
 
 
@@ -189,6 +224,16 @@ def summary_table(figures: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
+def _first_points_after_changes(signal: dict[str, Any]) -> dict[str, str]:
+    """month -> the counting change(s) its point is the first to be collected after."""
+    marks: dict[str, list[str]] = {}
+    for change in signal.get("counting_changes", []):
+        point = next((p for p in signal["monthly"] if point_day(p).isoformat() >= change["on"]), None)
+        if point is not None:
+            marks.setdefault(point["month"], []).append(change["on"])
+    return {month: ", ".join(days) for month, days in marks.items()}
+
+
 def group_table(signal: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     headers = ["", "total", "coverage", *(f"{g} of attributed" for g in ATTRIBUTED_GROUPS), "CN of total"]
 
@@ -202,10 +247,13 @@ def group_table(signal: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         ]
 
     rows = [row(f"latest ({as_of(signal)})", signal["latest"])]
+    after_change = _first_points_after_changes(signal)
     for point in signal["monthly"][-13:][::-1]:
         label = point["month"] + (" (partial)" if point["partial"] else "")
         if point.get("collected_on"):
             label += f", collected {point['collected_on']}"
+        if point["month"] in after_change:
+            label += f" (first after the download counting change of {after_change[point['month']]})"
         rows.append(row(label, point))
     return headers, rows
 

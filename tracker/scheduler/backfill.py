@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from tracker.analyses.coverage import stale_dump_note
 from tracker.attribution.rollups import refresh_dump_totals
 from tracker.collection import collect
 from tracker.config import Settings
@@ -30,7 +31,6 @@ from tracker.sources.huggingface.dump_collect import (
     DumpPlan,
     HubDumpSource,
     newest_ingested,
-    stale_dump_note,
 )
 
 log = logging.getLogger("tracker.scheduler.backfill")

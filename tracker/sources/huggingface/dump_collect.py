@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 
 COLLECTOR = "huggingface-dump"
 SOURCES = ("api", "dump")
-STALE_AFTER = dt.timedelta(days=3)
 INGESTED, DUPLICATE, SKIPPED = "ingested", "duplicate", "skipped"
 
 # (rows stored so far in this dump)
@@ -350,15 +349,8 @@ class HubDumpSource(Source):
 
 
 def newest_ingested(database: Database) -> HfDump | None:
-    """The newest dump written into this database (for the log and the report's staleness note)."""
+    """The newest dump written into this database (for the log of a dump collection)."""
     with database.session() as session:
         return session.scalars(
             select(HfDump).where(HfDump.status == INGESTED).order_by(HfDump.dump_on.desc()).limit(1)
         ).first()
-
-
-def stale_dump_note(newest: dt.date | None, today: dt.date) -> str | None:
-    """A sentence naming a newest dump older than `STALE_AFTER` (None when fresh or when there is none)."""
-    if newest is None or today - newest <= STALE_AFTER:
-        return None
-    return f"the newest Hub dump is from {newest.isoformat()}, {(today - newest).days} days before {today.isoformat()}"
