@@ -13,6 +13,7 @@ from tests.fakes.hub import FakeHub, hub_model
 from tracker.cli import main
 from tracker.db.engine import Database
 from tracker.db.models import CollectionRun, HfModel, Publisher
+from tracker.collection import SourceLock
 from tracker.scheduler.lock import DaemonLock
 
 TODAY = "2024-06-10"
@@ -100,3 +101,25 @@ def test_tracker_run_is_refused_while_a_daemon_holds_the_database(
     out, err = capsys.readouterr()
     assert "tracker.db.daemon.lock" in err and len(err.strip().splitlines()) == 1
     assert "report:" not in out
+
+
+def test_tracker_run_writes_its_report_but_exits_3_while_a_collection_holds_a_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRACKER_TODAY", TODAY)
+    database = Database("sqlite:///tracker.db")
+    try:
+        with fake_hub() as hub, fake_github() as github:
+            monkeypatch.setenv("HF_ENDPOINT", hub.url)
+            monkeypatch.setenv("GITHUB_API_URL", github.url)
+            with SourceLock(database, "huggingface"):  # as a `tracker collect huggingface` started by hand
+                assert main(["run"]) == 3
+            hub_requests = len(hub.requests)
+    finally:
+        database.dispose()
+    out, err = capsys.readouterr()
+    assert (tmp_path / "reports" / TODAY / "report.md").is_file()
+    assert hub_requests == 0
+    last = err.strip().splitlines()[-1]  # the log lines of the run come before it
+    assert last.startswith("error: report written, but huggingface was not collected: another huggingface")

@@ -73,3 +73,11 @@ def run(app: AppContext, out_dir: str | None) -> None:
             + "; ".join(f"{step.job} failed: {step.message}" for step in summary.failed),
             EXIT_FAILED,
         )
+    skipped = [step for step in summary.steps if step.status == "skipped"]
+    if skipped:  # a source held by another collection: the report stands on older data for it
+        raise CliError(
+            "report written, but "
+            + "; ".join(f"{step.job} was not collected: {step.message}" for step in skipped)
+            + "; run `tracker run` again once it ends",
+            EXIT_RESUMABLE,
+        )
