@@ -16,6 +16,7 @@ from tests.fakes.hub import FakeHub, sample_datasets, sample_models
 from tests.test_huggingface_collect import DAY, add_registry_account, clean_dump, collect, dump, rows
 from tracker.cli import main
 from tracker.db.engine import Database
+from tracker.http import HttpClient
 
 
 def is_broken(path: str, query: list[tuple[str, str]]) -> bool:
@@ -90,6 +91,7 @@ def test_failed_tasks_are_named_on_stderr_and_the_command_exits_1(
     hub.broken = is_broken
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     monkeypatch.setenv("TRACKER_TODAY", DAY.isoformat())
+    monkeypatch.setattr(HttpClient, "_sleep", lambda self, seconds: None)  # the CLI's real backoff, not waited
     args = [
         "--database-url",
         database_url,
