@@ -189,7 +189,8 @@ def summary_table(figures: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
-def group_table(signal: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+def group_table(signal: dict[str, Any], months: int | None = 13) -> tuple[list[str], list[list[str]]]:
+    """The latest figures, then the newest `months` months (all with None), newest first."""
     headers = ["", "total", "coverage", *(f"{g} of attributed" for g in ATTRIBUTED_GROUPS), "CN of total"]
 
     def row(label: str, point: dict[str, Any]) -> list[str]:
@@ -202,7 +203,7 @@ def group_table(signal: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         ]
 
     rows = [row(f"latest ({as_of(signal)})", signal["latest"])]
-    for point in signal["monthly"][-13:][::-1]:
+    for point in signal["monthly"][-months if months else 0 :][::-1]:
         label = point["month"] + (" (partial)" if point["partial"] else "")
         if point.get("collected_on"):
             label += f", collected {point['collected_on']}"
