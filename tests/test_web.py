@@ -413,3 +413,27 @@ def test_expiring_cache_reuses_until_the_entry_expires() -> None:
     expired = ExpiringCache(ttl_seconds=0)
     expired.get("x", lambda: 1)
     assert expired.get("x", lambda: 2) == 2
+
+
+def test_chart_leaves_gaps_and_keeps_partial_months_off_the_line() -> None:
+    from tracker.web import charts, figures_view
+
+    def month(name: str, cn: float, partial: bool) -> dict[str, Any]:
+        shares = {"CN": cn, "CN+HK+MO": cn, "US": 100 - cn, "Europe": 0.0, "other": 0.0}
+        return {"month": name, "coverage": 80.0, "share_attributed": shares, "partial": partial}
+
+    figure = {
+        "history": "creation",
+        "unit": "models",
+        "monthly": [month("2024-01", 10.0, False), month("2024-02", 20.0, False), month("2024-04", 40.0, True)],
+    }
+    series = figures_view.series(figure)
+    assert series.labels == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    assert series.complete["CN"] == [10.0, 20.0, None, None]
+    assert series.partial["CN"] == [None, None, None, 40.0]
+    assert series.complete["unknown"][:2] == [20.0, 20.0]
+    svg = str(charts.line_chart("c", series.labels, series.complete, charts.percent, apart=series.partial))
+    cn = re.search(r'<g class="series" data-series="CN".*?</g>', svg, re.S).group(0)
+    assert cn.count("<polyline") == 1 and len(re.search(r'points="([^"]*)"', cn).group(1).split()) == 2
+    assert re.search(r'data-partial="true" data-series="CN" data-label="2024-04" data-value="40.00%"', cn)
+    assert 'data-label="2024-03"' not in cn

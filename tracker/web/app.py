@@ -98,6 +98,7 @@ def create_app(database: Database, settings: Settings) -> Flask:
             positions=series.positions,
             apart=series.partial,
             legend=figures_view.LEGEND,
+            spans=series.windows,
         )
         return render_template("signal.html", now=now, view=view, chart=chart)
 

@@ -11,16 +11,11 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
+from tracker.reports.charts import LINES
+
 WIDTH, HEIGHT = 760, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 40, 16, 48
-COLOURS = {
-    "CN": "#d62728",
-    "CN+HK+MO": "#ff9896",
-    "US": "#1f77b4",
-    "Europe": "#2ca02c",
-    "other": "#9467bd",
-    "unknown": "#7f7f7f",
-}
+COLOURS = {group: colour for group, colour, _ in LINES}  # the report's colours
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -44,12 +39,14 @@ def line_chart(
     positions: Sequence[float] | None = None,
     apart: dict[str, Sequence[float | None]] | None = None,
     legend: dict[str, str] | None = None,
+    spans: Sequence[tuple[float, float]] = (),
 ) -> Markup:
     """An SVG line chart with a legend of toggle buttons; `format_value` renders values as shown.
 
     None leaves a gap in a line. `positions` place the points on x (e.g. days; evenly spaced without);
     `apart` holds per series points drawn as hollow markers off the line (partial months); `legend` names
-    a series in its button (the series' name without)."""
+    a series in its button (the series' name without); `spans` are shaded x ranges (the 30 days a download
+    count covers), in `positions`' unit."""
     apart = apart or {}
     values = [float(v) for points in (*series.values(), *apart.values()) for v in points if v is not None]
     top = y_max if y_max is not None else _nice_top(max(values, default=0.0))
@@ -58,8 +55,11 @@ def line_chart(
     places = list(positions) if positions is not None else [float(index) for index in range(count)]
     low, high = min(places, default=0.0), max(places, default=0.0)
 
+    def x_of(place: float) -> float:
+        return LEFT + (plot_w * (place - low) / (high - low) if high > low else plot_w / 2)
+
     def x(index: int) -> float:
-        return LEFT + (plot_w * (places[index] - low) / (high - low) if high > low else plot_w / 2)
+        return x_of(places[index])
 
     def y(value: float) -> float:
         return TOP + plot_h * (1 - min(value, top) / top)
@@ -68,6 +68,11 @@ def line_chart(
         f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="line chart" xmlns="http://www.w3.org/2000/svg">'
     ]
+    for start, end in spans:
+        left, right = max(LEFT, x_of(start)), x_of(end)
+        parts.append(
+            f'<rect class="span" x="{left:.1f}" y="{TOP}" width="{max(right - left, 0):.1f}" height="{plot_h}"/>'
+        )
     for tick in range(5):
         value = top * tick / 4
         parts.append(

@@ -35,6 +35,7 @@ class Series:
     positions: list[float]
     complete: dict[str, list[float | None]]
     partial: dict[str, list[float | None]]
+    windows: list[tuple[float, float]]  # the 30 days each snapshot download count covers, in days
 
 
 def is_current(figures: dict[str, Any]) -> bool:
@@ -116,6 +117,7 @@ def series(figure: dict[str, Any]) -> Series:
         positions=[float(day.toordinal()) for day in data.x],
         complete={group: [_shown(value) for value in data.values[group]] for group in CHART_GROUPS},
         partial=partial,
+        windows=[(float(start.toordinal()), float(end.toordinal())) for start, end in data.windows],
     )
 
 
