@@ -425,7 +425,11 @@ def test_chart_leaves_gaps_and_keeps_partial_months_off_the_line() -> None:
     figure = {
         "history": "creation",
         "unit": "models",
-        "monthly": [month("2024-01", 10.0, False), month("2024-02", 20.0, False), month("2024-04", 40.0, True)],
+        "monthly": [
+            month("2024-01", 10.0, False),
+            month("2024-02", 20.0, False),
+            month("2024-04", 40.0, True),
+        ],
     }
     series = figures_view.series(figure)
     assert series.labels == ["2024-01", "2024-02", "2024-03", "2024-04"]
