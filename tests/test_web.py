@@ -185,6 +185,10 @@ def test_overview_shows_the_newest_reports_figures(client: Any, filled: Database
         {"cn_share_now": 41.5, "coverage": 32.25, "eligible": False, "call": "insufficient coverage"}
     )
     report["verdict"]["overall"] = "insufficient evidence"
+    failed = "the Hugging Face collection of this run failed: figures are as of 2029-12-31"
+    report["coverage"]["failed"] = [
+        {"collector": "huggingface", "status": "failed", "as_of": "2029-12-31", "sentence": failed}
+    ]
     with filled.session() as session:
         session.execute(
             text("INSERT INTO reports (created_at, report_date, out_dir, formats, verdict, figures) "
@@ -194,6 +198,8 @@ def test_overview_shows_the_newest_reports_figures(client: Any, filled: Database
         )  # fmt: skip
     html = page(client, "/")
     assert "Verdict: insufficient evidence (" in html
+    warning = html.index(f'<p class="failed">Warning: {failed}.</p>')
+    assert warning < html.index("What this report stands on") < html.index('id="verdict"')
     headers = re.search(r'<table id="signals">.*?</thead>', html, re.S).group(0)
     assert "<th>CN of attributed</th><th>coverage</th>" in headers
     row = re.search(rf'<tr data-key="{first}">.*?</tr>', html, re.S).group(0)
