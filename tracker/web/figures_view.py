@@ -23,7 +23,7 @@ LEGEND = {group: f"{group} of attributed" for group in CHART_GROUPS} | {"unknown
 class Table:
     headers: list[str]
     rows: list[list[str]]
-    keys: list[str]  # the signal key of each row (for links), or "" where rows are not signals
+    keys: list[str]  # what each row's first cell links to (a signal key, a publisher), or "" for no link
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def countries_table(figure: dict[str, Any]) -> Table:
         [
             row["country"] or "unknown",
             tables.fmt_number(row["value"]),
-            tables.fmt_pct(row.get("share_attributed")),
+            tables.fmt_pct(row["share_attributed"]),
             tables.fmt_pct(row["share"]),
         ]
         for row in figure["latest"]["top_countries"]
