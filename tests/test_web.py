@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -71,11 +72,40 @@ def figures(tmp_path: Path) -> dict[str, Any]:
     return json.loads((tmp_path / "report-out" / "report.json").read_text())
 
 
+def cells(html: str, table_id: str) -> list[list[str]]:
+    """The visible text of each body row's cells of the table `table_id`."""
+    table = re.search(rf'<table id="{table_id}">.*?</table>', html, re.S)
+    assert table is not None, table_id
+    body = table.group(0).split("<tbody>", 1)[1]
+    return [
+        [visible(unescape(cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def markdown_tables(markdown: str) -> dict[str, list[list[str]]]:
+    """report.md's tables by the heading above them: each row's cells as written."""
+    tables: dict[str, list[list[str]]] = {}
+    heading = ""
+    for line in markdown.splitlines():
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+        elif line.startswith("| ") and heading not in tables:
+            tables[heading] = []
+        elif line.startswith("| "):
+            tables[heading].append([cell.strip() for cell in line.strip("|").split(" | ")])
+    return tables
+
+
+def report_md(tmp_path: Path) -> str:
+    return (tmp_path / "report-out" / "report.md").read_text()
+
+
 def test_overview_shows_the_reports_verdict_signals_and_changes(client: Any, tmp_path: Path) -> None:
     report = figures(tmp_path)
     html = page(client, "/")
-    assert f"Verdict: {report['verdict']['overall']}" in html
-    assert report["verdict"]["rule"] in visible(html)
+    assert f"Verdict: {report['verdict']['overall']} (" in html
+    assert report["verdict"]["rule"] in visible(unescape(html))
     for key, figure in report["signals"].items():
         assert f'href="/signals/{key}"' in html
         assert figure["call"] in html
@@ -85,38 +115,54 @@ def test_overview_shows_the_reports_verdict_signals_and_changes(client: Any, tmp
     assert '<script src="/static/chart.js"' in html and "http://" not in html and "https://" not in html
 
 
-def test_newer_figures_keys_are_shown_when_present(client: Any, filled: Database, tmp_path: Path) -> None:
-    report = figures(tmp_path)
-    first = next(iter(report["signals"]))
-    report["signals"][first].update(
-        {"share_attributed": 41.5, "coverage": 62.25, "eligibility_reason": "enough history"}
-    )
-    with filled.session() as session:
-        session.execute(
-            text("INSERT INTO reports (created_at, report_date, out_dir, formats, verdict, figures) "
-                 "VALUES (:at, :d, :dir, 'json', :v, :f)"),
-            {"at": "2030-01-01 00:00:00", "d": "2030-01-01", "dir": str(tmp_path), "v": "mixed",
-             "f": json.dumps(report)},
-        )  # fmt: skip
+def test_overview_figures_equal_the_reports(client: Any, tmp_path: Path) -> None:
+    """Every figure of report.md's opening and summary table is on the overview, worded the same."""
+    markdown = report_md(tmp_path)
     html = page(client, "/")
-    assert "<th>CN share of attributed</th>" in html and "<th>coverage</th>" in html
-    row = re.search(rf'<tr data-signal="{first}">.*?</tr>', html, re.S).group(0)
-    assert "41.50%" in row and "62.25%" in row and "enough history" in row
-    other = re.search(r'<tr data-signal="(?!' + first + r')[^"]+">.*?</tr>', html, re.S).group(0)
-    assert other.count("n/a") >= 3
-    assert "41.50%" in page(client, f"/signals/{first}")
-
-
-def test_signal_pages_chart_and_table_equal_the_report(client: Any, tmp_path: Path) -> None:
+    shown = visible(unescape(html))
+    opening = markdown.split("## Headlines")[0] + markdown.split("## Headlines")[1].split("## Signals")[0]
+    for line in opening.splitlines():
+        line = line.strip("-* ").strip()
+        if line and not line.startswith("#"):
+            assert visible(line) in shown, line
+    expected = markdown_tables(markdown)["Signals"]
+    assert expected and cells(html, "signals") == expected
+    assert cells(html, "top-publishers") == markdown_tables(markdown)["Top publishers"]
     report = figures(tmp_path)
+    verdict = re.search(r'id="verdict">([^<]*)<', html).group(1)
+    assert verdict.startswith(f"Verdict: {report['verdict']['overall']} (")
+    assert f"at least {report['verdict']['min_coverage']:.0f}%" in shown
+
+
+def test_signal_pages_figures_equal_the_reports(client: Any, tmp_path: Path) -> None:
+    """A signal page's summary row and its months are report.md's; its chart points are report.json's
+    shares of the attributed total (partial months apart), with the unknown share of the whole total."""
+    report, markdown = figures(tmp_path), report_md(tmp_path)
+    tables = markdown_tables(markdown)
+    summary = {row[0].removesuffix(" (not in verdict)"): row for row in tables["Signals"]}
     for key, figure in report["signals"].items():
         html = page(client, f"/signals/{key}")
-        assert figure["title"] in html
+        assert cells(html, "summary") == [summary[figure["title"]]]
+        monthly = cells(html, "monthly")
+        expected = tables.get(figure["title"], [])
+        assert len(monthly) == 1 + len(figure["monthly"])
+        assert all(row in monthly for row in expected), key
+        assert sum("(partial)" in row[0] for row in monthly[1:]) == sum(
+            p["partial"] for p in figure["monthly"]
+        )
         for point in figure["monthly"]:
-            for group in ("CN", "CN+HK+MO", "US", "unknown"):
-                share = point["shares"][group]
-                if share is not None:
-                    assert f'data-label="{point["month"]}" data-value="{share:.2f}%"' in html
+            label = point["month"] if figure["history"] == "creation" else point["collected_on"] or ""
+            unknown = None if point["coverage"] is None else 100 - point["coverage"]
+            for group, value in (*point["share_attributed"].items(), ("unknown", unknown)):
+                if value is None:
+                    continue
+                circle = re.search(
+                    rf'<circle [^>]*data-series="{re.escape(group)}" data-label="{label}" '
+                    rf'data-value="{value:.2f}%"',
+                    html,
+                )
+                assert circle is not None, (key, group, label, value)
+                assert ('data-partial="true"' in circle.group(0)) == point["partial"]
         if figure["monthly"]:
             assert 'data-series="CN+HK+MO"' in html and 'data-series="unknown"' in html
     page(client, "/signals/no_such_signal", 404)
@@ -126,10 +172,57 @@ def test_new_models_signal_shares_equal_the_view(client: Any, filled: Database) 
     with filled.read_only_session() as session:
         rows = session.execute(text("SELECT month, country, models FROM monthly_new_models")).all()
     month = "2024-06"
-    total = sum(r.models for r in rows if r.month == month)
+    attributed = sum(r.models for r in rows if r.month == month and r.country is not None)
     cn = sum(r.models for r in rows if r.month == month and r.country == "CN")
     html = page(client, "/signals/new_models")
-    assert f'data-series="CN" data-label="{month}" data-value="{100 * cn / total:.2f}%"' in html
+    assert f'data-series="CN" data-label="{month}" data-value="{100 * cn / attributed:.2f}%"' in html
+
+
+def test_overview_shows_the_newest_reports_figures(client: Any, filled: Database, tmp_path: Path) -> None:
+    report = figures(tmp_path)
+    first = next(iter(report["signals"]))
+    report["signals"][first].update(
+        {"cn_share_now": 41.5, "coverage": 32.25, "eligible": False, "call": "insufficient coverage"}
+    )
+    report["verdict"]["overall"] = "insufficient evidence"
+    failed = "the Hugging Face collection of this run failed: figures are as of 2029-12-31"
+    report["coverage"]["failed"] = [
+        {"collector": "huggingface", "status": "failed", "as_of": "2029-12-31", "sentence": failed}
+    ]
+    with filled.session() as session:
+        session.execute(
+            text("INSERT INTO reports (created_at, report_date, out_dir, formats, verdict, figures) "
+                 "VALUES (:at, :d, :dir, 'json', :v, :f)"),
+            {"at": "2030-01-01 00:00:00", "d": "2030-01-01", "dir": str(tmp_path), "v": "insufficient evidence",
+             "f": json.dumps(report)},
+        )  # fmt: skip
+    html = page(client, "/")
+    assert "Verdict: insufficient evidence (" in html
+    warning = html.index(f'<p class="failed">Warning: {failed}.</p>')
+    assert warning < html.index("What this report stands on") < html.index('id="verdict"')
+    headers = re.search(r'<table id="signals">.*?</thead>', html, re.S).group(0)
+    assert "<th>CN of attributed</th><th>coverage</th>" in headers
+    row = re.search(rf'<tr data-key="{first}">.*?</tr>', html, re.S).group(0)
+    assert "<td>41.50%</td><td>32.25%</td>" in row and "insufficient coverage" in row
+    assert "41.50%" in page(client, f"/signals/{first}")
+
+
+def test_a_report_older_than_the_figures_shape_is_not_shown_as_current(
+    client: Any, filled: Database, tmp_path: Path
+) -> None:
+    old = {"verdict": {"overall": "not supported"}, "signals": {}, "coverage": {"hf_models": 1}}
+    with filled.session() as session:
+        session.execute(
+            text("INSERT INTO reports (created_at, report_date, out_dir, formats, verdict, figures) "
+                 "VALUES (:at, :d, :dir, 'json', :v, :f)"),
+            {"at": "2030-01-01 00:00:00", "d": "2030-01-01", "dir": str(tmp_path), "v": "not supported",
+             "f": json.dumps(old)},
+        )  # fmt: skip
+        newest = session.execute(text("SELECT MAX(id) FROM reports")).scalar()
+    html = page(client, "/")
+    assert f"Verdict: {figures(tmp_path)['verdict']['overall']} (" in html
+    assert f"Report #{newest}" in visible(html) and "predates the present figures" in html
+    assert "Overall verdict changed from not supported" in visible(html)
 
 
 def test_publishers_index_and_publisher_page(client: Any) -> None:
@@ -271,7 +364,8 @@ def test_nul_bytes_in_a_request_are_a_bad_request(client: Any) -> None:
 def test_pages_before_any_report_compute_the_figures(database: Database, tmp_path: Path) -> None:
     client = create_app(database, settings_for(database, tmp_path)).test_client()
     html = page(client, "/")
-    assert "Verdict: insufficient data" in html and "No report recorded yet" in html
+    assert "Verdict: insufficient evidence (" in html and "No report recorded yet" in html
+    assert "no whole-Hub crawl or Hub dump has completed" in visible(html)
     assert "No report recorded yet" in page(client, "/reports")
     page(client, "/publishers")
 
@@ -325,3 +419,31 @@ def test_expiring_cache_reuses_until_the_entry_expires() -> None:
     expired = ExpiringCache(ttl_seconds=0)
     expired.get("x", lambda: 1)
     assert expired.get("x", lambda: 2) == 2
+
+
+def test_chart_leaves_gaps_and_keeps_partial_months_off_the_line() -> None:
+    from tracker.web import charts, figures_view
+
+    def month(name: str, cn: float, partial: bool) -> dict[str, Any]:
+        shares = {"CN": cn, "CN+HK+MO": cn, "US": 100 - cn, "Europe": 0.0, "other": 0.0}
+        return {"month": name, "coverage": 80.0, "share_attributed": shares, "partial": partial}
+
+    figure = {
+        "history": "creation",
+        "unit": "models",
+        "monthly": [
+            month("2024-01", 10.0, False),
+            month("2024-02", 20.0, False),
+            month("2024-04", 40.0, True),
+        ],
+    }
+    series = figures_view.series(figure)
+    assert series.labels == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    assert series.complete["CN"] == [10.0, 20.0, None, None]
+    assert series.partial["CN"] == [None, None, None, 40.0]
+    assert series.complete["unknown"][:2] == [20.0, 20.0]
+    svg = str(charts.line_chart("c", series.labels, series.complete, charts.percent, apart=series.partial))
+    cn = re.search(r'<g class="series" data-series="CN".*?</g>', svg, re.S).group(0)
+    assert cn.count("<polyline") == 1 and len(re.search(r'points="([^"]*)"', cn).group(1).split()) == 2
+    assert re.search(r'data-partial="true" data-series="CN" data-label="2024-04" data-value="40.00%"', cn)
+    assert 'data-label="2024-03"' not in cn

@@ -234,7 +234,8 @@ def _first_points_after_changes(signal: dict[str, Any]) -> dict[str, str]:
     return {month: ", ".join(days) for month, days in marks.items()}
 
 
-def group_table(signal: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+def group_table(signal: dict[str, Any], months: int | None = 13) -> tuple[list[str], list[list[str]]]:
+    """The latest figures, then the newest `months` months (all with None), newest first."""
     headers = ["", "total", "coverage", *(f"{g} of attributed" for g in ATTRIBUTED_GROUPS), "CN of total"]
 
     def row(label: str, point: dict[str, Any]) -> list[str]:
@@ -248,7 +249,7 @@ def group_table(signal: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 
     rows = [row(f"latest ({as_of(signal)})", signal["latest"])]
     after_change = _first_points_after_changes(signal)
-    for point in signal["monthly"][-13:][::-1]:
+    for point in signal["monthly"][-months if months else 0 :][::-1]:
         label = point["month"] + (" (partial)" if point["partial"] else "")
         if point.get("collected_on"):
             label += f", collected {point['collected_on']}"

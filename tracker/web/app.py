@@ -13,6 +13,7 @@ from flask import Flask, Response, abort, render_template, request, send_file, u
 from tracker.analyses.queries import named_queries
 from tracker.config import Settings, scrub
 from tracker.db.engine import Database
+from tracker.reports import tables
 from tracker.web import catalogue, charts, current, figures_view
 from tracker.web.cache import DERIVATIVES_TTL_SECONDS, ExpiringCache
 from tracker.web.sql import QueryError, QueryResult, run_statement, to_csv, to_json
@@ -64,42 +65,42 @@ def create_app(database: Database, settings: Settings) -> Flask:
 
     @app.context_processor
     def _common() -> dict[str, Any]:
-        return {"fmt_pct": figures_view.fmt_pct, "fmt_number": figures_view.fmt_number}
+        return {
+            "fmt_pct": tables.fmt_pct,
+            "fmt_number": tables.fmt_number,
+            "signal_url": lambda key: url_for("signal", key=key),
+            "publisher_url": lambda name: url_for("publisher", name=name),
+        }
 
     @app.get("/")
     def overview() -> str:
         now = figures_cache.get()
-        figures = now.figures
-        headlines = figures_view.headlines(figures)
         return render_template(
             "overview.html",
             now=now,
-            verdict=figures_view.verdict_of(figures),
-            headlines=headlines,
-            extra_labels=figures_view.extra_labels(headlines),
-            changes=figures_view.changes(figures),
-            top_publishers=figures_view.top_publishers(figures),
+            view=figures_view.overview(now.figures),
+            top_publishers=figures_view.top_publishers(now.figures),
         )
 
     @app.get("/signals/<key>")
     def signal(key: str) -> str:
         now = figures_cache.get()
-        figures = figures_view.signal(now.figures, key)
-        if figures is None:
+        view = figures_view.signal(now.figures, key)
+        if view is None:
             abort(404)
-        series = figures_view.series(figures)
+        series = view["series"]
         chart = charts.line_chart(
-            f"chart-{key}", series.months, series.groups, charts.percent, dashed=("CN+HK+MO",)
+            f"chart-{key}",
+            series.labels,
+            series.complete,
+            charts.percent,
+            dashed=("CN+HK+MO", "unknown"),
+            positions=series.positions,
+            apart=series.partial,
+            legend=figures_view.LEGEND,
+            spans=series.windows,
         )
-        return render_template(
-            "signal.html",
-            now=now,
-            headline=figures_view.headline(key, figures),
-            series=series,
-            chart=chart,
-            latest=figures_view.latest_rows(figures),
-            latest_shares=(figures.get("latest") or {}).get("shares") or {},
-        )
+        return render_template("signal.html", now=now, view=view, chart=chart)
 
     @app.get("/publishers")
     def publishers() -> str:

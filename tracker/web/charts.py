@@ -11,16 +11,11 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
+from tracker.reports.charts import LINES
+
 WIDTH, HEIGHT = 760, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 40, 16, 48
-COLOURS = {
-    "CN": "#d62728",
-    "CN+HK+MO": "#ff9896",
-    "US": "#1f77b4",
-    "Europe": "#2ca02c",
-    "other": "#9467bd",
-    "unknown": "#7f7f7f",
-}
+COLOURS = {group: colour for group, colour, _ in LINES}  # the report's colours
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -41,15 +36,30 @@ def line_chart(
     format_value: Callable[[float], str],
     y_max: float | None = None,
     dashed: Sequence[str] = (),
+    positions: Sequence[float] | None = None,
+    apart: dict[str, Sequence[float | None]] | None = None,
+    legend: dict[str, str] | None = None,
+    spans: Sequence[tuple[float, float]] = (),
 ) -> Markup:
-    """An SVG line chart with a legend of toggle buttons; `format_value` renders values as shown."""
-    values = [float(v) for points in series.values() for v in points if v is not None]
+    """An SVG line chart with a legend of toggle buttons; `format_value` renders values as shown.
+
+    None leaves a gap in a line. `positions` place the points on x (e.g. days; evenly spaced without);
+    `apart` holds per series points drawn as hollow markers off the line (partial months); `legend` names
+    a series in its button (the series' name without); `spans` are shaded x ranges (the 30 days a download
+    count covers), in `positions`' unit."""
+    apart = apart or {}
+    values = [float(v) for points in (*series.values(), *apart.values()) for v in points if v is not None]
     top = y_max if y_max is not None else _nice_top(max(values, default=0.0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     count = max(len(labels), 1)
+    places = list(positions) if positions is not None else [float(index) for index in range(count)]
+    low, high = min(places, default=0.0), max(places, default=0.0)
+
+    def x_of(place: float) -> float:
+        return LEFT + (plot_w * (place - low) / (high - low) if high > low else plot_w / 2)
 
     def x(index: int) -> float:
-        return LEFT + (plot_w * index / (count - 1) if count > 1 else plot_w / 2)
+        return x_of(places[index])
 
     def y(value: float) -> float:
         return TOP + plot_h * (1 - min(value, top) / top)
@@ -58,6 +68,11 @@ def line_chart(
         f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="line chart" xmlns="http://www.w3.org/2000/svg">'
     ]
+    for start, end in spans:
+        left, right = max(LEFT, x_of(start)), x_of(end)
+        parts.append(
+            f'<rect class="span" x="{left:.1f}" y="{TOP}" width="{max(right - left, 0):.1f}" height="{plot_h}"/>'
+        )
     for tick in range(5):
         value = top * tick / 4
         parts.append(
@@ -67,7 +82,7 @@ def line_chart(
         )
     step = max(1, math.ceil(len(labels) / 12))
     for index, label in enumerate(labels):
-        if index % step == 0 or index == len(labels) - 1:
+        if label and (index % step == 0 or index == len(labels) - 1):
             parts.append(
                 f'<text class="axis" x="{x(index):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle">'
                 f"{escape(label)}</text>"
@@ -87,21 +102,29 @@ def line_chart(
                 parts.append(
                     f'<polyline points="{" ".join(segment)}" fill="none" stroke="currentColor"{dash}/>'
                 )
-        for index, value in enumerate(points):
-            if value is None:
+        hollow = apart.get(name) or [None] * len(points)
+        for index, (value, partial) in enumerate(zip(points, hollow, strict=True)):
+            if value is None and partial is None:
                 continue
-            shown = format_value(float(value))
+            point = float(value if value is not None else partial)
+            shown = format_value(point)
+            marker = (
+                'fill="currentColor"'
+                if value is not None
+                else 'class="partial" fill="#fff" stroke="currentColor" data-partial="true"'
+            )
+            note = "" if value is not None else " (partial)"
             parts.append(
-                f'<circle cx="{x(index):.1f}" cy="{y(float(value)):.1f}" r="4" fill="currentColor" '
-                f'data-series="{escape(name)}" data-label="{escape(labels[index])}" data-value="{escape(shown)}">'
-                f"<title>{escape(name)} {escape(labels[index])}: {escape(shown)}</title></circle>"
+                f'<circle cx="{x(index):.1f}" cy="{y(point):.1f}" r="4" {marker} data-series="{escape(name)}" '
+                f'data-label="{escape(labels[index])}" data-value="{escape(shown)}">'
+                f"<title>{escape(name)} {escape(labels[index])}: {escape(shown)}{note}</title></circle>"
             )
         parts.append("</g>")
     parts.append("</svg>")
     legend = "".join(
         f'<button type="button" class="toggle" data-chart="{escape(chart_id)}" data-series="{escape(name)}" '
         f'aria-pressed="true" style="border-color:{COLOURS.get(name, PALETTE[n % len(PALETTE)])}">'
-        f"{escape(name)}</button>"
+        f"{escape((legend or {}).get(name, name))}</button>"
         for n, name in enumerate(series)
     )
     tip = f'<div class="tip" id="{escape(chart_id)}-tip" aria-live="polite"></div>'

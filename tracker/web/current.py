@@ -20,6 +20,7 @@ from tracker.analyses.analysis import analyse
 from tracker.db.engine import Database
 from tracker.db.models import Report
 from tracker.reports.figures import build_figures, changes_since
+from tracker.web.figures_view import is_current
 
 LIVE_TTL_SECONDS = 600.0
 REPORT_FILES = ("report.md", "report.html", "report.json")
@@ -28,8 +29,9 @@ REPORT_FILES = ("report.md", "report.html", "report.json")
 @dataclass(frozen=True)
 class CurrentFigures:
     figures: dict[str, Any]
-    report_id: int | None  # None: computed live, no report recorded yet
+    report_id: int | None  # None: computed live (no report yet, or only one older than these figures)
     report_date: str
+    older_report_id: int | None = None  # the newest report, when its figures predate their present shape
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class FiguresCache:
         self.today = today
         self._lock = threading.Lock()
         self._current: CurrentFigures | None = None
+        self._seen: int | None = None  # the newest report id when `_current` was loaded
         self._live_at = 0.0
 
     def _newest_report_id(self) -> int | None:
@@ -61,19 +64,27 @@ class FiguresCache:
         newest = self._newest_report_id()
         with self._lock:
             current = self._current
-            if newest is not None and (current is None or current.report_id != newest):
-                with self.database.read_only_session() as session:
-                    row = session.get(Report, newest)
-                    figures = row.figures if row is not None and isinstance(row.figures, dict) else {}
-                    date = row.report_date.isoformat() if row is not None else ""
-                self._current = CurrentFigures(figures, newest, date)
-            elif newest is None and (current is None or time.monotonic() - self._live_at > LIVE_TTL_SECONDS):
-                figures = build_figures(analyse(self.database, self.today))
-                figures["changes"] = changes_since(None, figures)
-                self._current = CurrentFigures(figures, None, self.today.isoformat())
-                self._live_at = time.monotonic()
-            assert self._current is not None
+            expired = time.monotonic() - self._live_at > LIVE_TTL_SECONDS
+            if current is None or newest != self._seen or (current.report_id is None and expired):
+                self._current = self._load(newest)
+                self._seen = newest
             return self._current
+
+    def _load(self, newest: int | None) -> CurrentFigures:
+        previous = None
+        if newest is not None:
+            with self.database.read_only_session() as session:
+                row = session.get(Report, newest)
+                figures = row.figures if row is not None and isinstance(row.figures, dict) else {}
+                date = row.report_date.isoformat() if row is not None else ""
+            if is_current(figures):
+                return CurrentFigures(figures, newest, date)
+            # written before the figures' present shape: computed live until the next report
+            previous = figures
+        figures = build_figures(analyse(self.database, self.today))
+        figures["changes"] = changes_since(previous, figures)
+        self._live_at = time.monotonic()
+        return CurrentFigures(figures, None, self.today.isoformat(), older_report_id=newest)
 
 
 def list_reports(database: Database) -> list[ReportEntry]:

@@ -1,153 +1,126 @@
 """The one mapping from a report's figures dict (tracker.reports.figures) to what the web pages show.
 
-Pages read figures only through this module, so a change to the figures dict is adapted here. Keys that newer
-figures carry (`share_attributed`, `coverage`, an eligibility reason per signal) are shown when present.
+Pages read figures only through this module, and every figure is worded by the report's own builders
+(tracker.reports.tables, and tracker.reports.charts for the chart data), so a page states each figure exactly
+as report.md does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 from typing import Any
 
-from tracker.analyses.regions import GROUPS
+from tracker.reports import tables
+from tracker.reports.charts import LINES, share_series
 
-# Per-signal keys added by later figures versions, shown when present: (key, label, kind).
-_OPTIONAL_SIGNAL_FIELDS = (
-    ("share_attributed", "CN share of attributed", "pct"),
-    ("coverage", "coverage", "pct"),
-    ("eligibility_reason", "eligibility", "text"),
-    ("eligibility", "eligibility", "text"),
-    ("reason", "reason", "text"),
-)
-
-
-def fmt_pct(value: Any) -> str:
-    return "n/a" if value is None else f"{float(value):.2f}%"
-
-
-def fmt_number(value: Any) -> str:
-    return "n/a" if value is None else f"{float(value):,.0f}"
-
-
-def fmt_trend(trend: dict[str, Any] | None) -> str:
-    if not trend:
-        return "insufficient history"
-    text = (
-        f"{trend['slope_pp_per_month']:+.3f} pp/month "
-        f"[{trend['ci95_low']:+.3f}, {trend['ci95_high']:+.3f}] ({trend['points']} months)"
-    )
-    method = trend.get("method") or trend.get("interval")
-    return f"{text}, {method}" if isinstance(method, str) else text
-
-
-def _optional(signal: dict[str, Any]) -> list[tuple[str, str]]:
-    shown = []
-    for key, label, kind in _OPTIONAL_SIGNAL_FIELDS:
-        value = signal.get(key)
-        if value is None:
-            continue
-        if isinstance(value, dict):  # e.g. coverage given as {"share": ..., ...}
-            value = value.get("share", value.get("pct", value.get("value")))
-            if value is None:
-                continue
-        shown.append((label, fmt_pct(value) if kind == "pct" and not isinstance(value, str) else str(value)))
-    return shown
+# The report's chart lines: shares of the attributed total, then the unknown share of the whole total.
+CHART_GROUPS = tuple(group for group, _, _ in LINES)
+LEGEND = {group: f"{group} of attributed" for group in CHART_GROUPS} | {"unknown": "unknown of whole total"}
 
 
 @dataclass(frozen=True)
-class SignalHeadline:
-    key: str
-    title: str
-    unit: str
-    definition: str
-    as_of: str
-    in_verdict: bool
-    cn_now: str
-    cn_year_ago: str
-    us_now: str
-    unknown_now: str
-    trend: str
-    call: str
-    extra: list[tuple[str, str]] = field(default_factory=list)
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    keys: list[str]  # what each row's first cell links to (a signal key, a publisher), or "" for no link
 
 
 @dataclass(frozen=True)
 class Series:
-    """A chart's data: months on x, one share series (percent or None) per country group."""
+    """A chart's data: labels (months, or collection days for snapshot signals), x positions in days, and per
+    group the complete points and the partial ones (percent or None), aligned with the labels."""
 
-    months: list[str]
-    totals: list[Any]
-    groups: dict[str, list[float | None]]
+    labels: list[str]
+    positions: list[float]
+    complete: dict[str, list[float | None]]
+    partial: dict[str, list[float | None]]
+    windows: list[tuple[float, float]]  # the 30 days each snapshot download count covers, in days
 
 
-def verdict_of(figures: dict[str, Any]) -> dict[str, Any]:
-    verdict = figures.get("verdict") or {}
+def is_current(figures: dict[str, Any]) -> bool:
+    """Whether `figures` have the shape this module maps (reports written before attributed shares do not)."""
+    return figures.get("share_basis") == "attributed" and isinstance(figures.get("coverage"), dict)
+
+
+def overview(figures: dict[str, Any]) -> dict[str, Any]:
+    """Everything the overview shows, worded as in report.md."""
+    headers, rows = tables.summary_table(figures)
     return {
-        "overall": verdict.get("overall", "insufficient data"),
-        "rule": verdict.get("rule", ""),
-        "counts": {name: verdict.get(name) for name in ("rising", "flat", "falling", "without_history")},
+        "failed": tables.failed_lines(figures),
+        "coverage": tables.coverage_lines(figures),
+        "verdict": tables.verdict_line(figures),
+        "rule": figures["verdict"]["rule"],
+        "headlines": tables.headline_lines(figures),
+        "shares_note": tables.SHARES_NOTE,
+        "summary": Table(headers, rows, list(figures["signals"])),
+        "changes": [str(line) for line in figures.get("changes") or []],
     }
 
 
-def headline(key: str, signal: dict[str, Any]) -> SignalHeadline:
-    latest = signal.get("latest") or {}
-    return SignalHeadline(
-        key=key,
-        title=signal.get("title", key),
-        unit=signal.get("unit", ""),
-        definition=signal.get("definition", ""),
-        as_of=str(latest.get("as_of") or "no data"),
-        in_verdict=bool(signal.get("in_verdict", True)),
-        cn_now=fmt_pct(signal.get("cn_share_now")),
-        cn_year_ago=fmt_pct(signal.get("cn_share_year_ago")),
-        us_now=fmt_pct(signal.get("us_share_now")),
-        unknown_now=fmt_pct(signal.get("unknown_share_now")),
-        trend=fmt_trend(signal.get("trend")),
-        call=str(signal.get("call", "insufficient data")),
-        extra=_optional(signal),
-    )
-
-
-def headlines(figures: dict[str, Any]) -> list[SignalHeadline]:
-    return [headline(key, signal) for key, signal in (figures.get("signals") or {}).items()]
-
-
-def extra_labels(rows: list[SignalHeadline]) -> list[str]:
-    """The optional columns any signal has, in declaration order (a table shows n/a where one lacks it)."""
-    present = {label for row in rows for label, _ in row.extra}
-    return list(dict.fromkeys(label for _, label, _ in _OPTIONAL_SIGNAL_FIELDS if label in present))
-
-
 def signal(figures: dict[str, Any], key: str) -> dict[str, Any] | None:
-    return (figures.get("signals") or {}).get(key)
+    """Everything a signal page shows, worded as in report.md (the monthly table with every month), or None."""
+    figure = (figures.get("signals") or {}).get(key)
+    if figure is None:
+        return None
+    alone = {"signals": {key: figure}}
+    headers, rows = tables.summary_table(alone)
+    monthly_headers, monthly_rows = tables.group_table(figure, months=None)
+    return {
+        "figure": figure,
+        "headline": tables.headline_lines(alone)[0],
+        "shares_note": tables.SHARES_NOTE,
+        "summary": Table(headers, rows, [key]),
+        "monthly": Table(monthly_headers, monthly_rows, [""] * len(monthly_rows)),
+        "countries": countries_table(figure),
+        "series": series(figure),
+    }
 
 
-def series(signal_figures: dict[str, Any]) -> Series:
-    monthly = signal_figures.get("monthly") or []
+def countries_table(figure: dict[str, Any]) -> Table:
+    """The latest figures' top countries: value, share of the attributed total and of the whole total."""
+    headers = ["country", figure["unit"], "share of attributed", "share of whole total"]
+    rows = [
+        [
+            row["country"] or "unknown",
+            tables.fmt_number(row["value"]),
+            tables.fmt_pct(row["share_attributed"]),
+            tables.fmt_pct(row["share"]),
+        ]
+        for row in figure["latest"]["top_countries"]
+    ]
+    return Table(headers, rows, [""] * len(rows))
+
+
+def _shown(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def series(figure: dict[str, Any]) -> Series:
+    """The report's chart data (tracker.reports.charts.share_series) as the web chart draws it: creation
+    months labelled by month, snapshot points by collection day, a gap where there is no data, partial months
+    apart from the line."""
+    data = share_series(figure)
+    creation = figure["history"] == "creation"
+    labels = [day.strftime("%Y-%m") if creation else day.isoformat() for day in data.x]
+    if not creation:  # the breaks share_series puts between distant collections are no collection day
+        labels = [
+            label if any(not math.isnan(data.values[group][index]) for group in CHART_GROUPS) else ""
+            for index, label in enumerate(labels)
+        ]
+    partial = {
+        group: [_shown(dict(data.partial[group]).get(day, math.nan)) for day in data.x]
+        for group in CHART_GROUPS
+    }
     return Series(
-        months=[point["month"] for point in monthly],
-        totals=[point.get("total") for point in monthly],
-        groups={group: [(point.get("shares") or {}).get(group) for point in monthly] for group in GROUPS},
+        labels=labels,
+        positions=[float(day.toordinal()) for day in data.x],
+        complete={group: [_shown(value) for value in data.values[group]] for group in CHART_GROUPS},
+        partial=partial,
+        windows=[(float(start.toordinal()), float(end.toordinal())) for start, end in data.windows],
     )
 
 
-def latest_rows(signal_figures: dict[str, Any]) -> list[dict[str, Any]]:
-    """The latest figures' top countries (country, value, share)."""
-    return list((signal_figures.get("latest") or {}).get("top_countries") or [])
-
-
-def changes(figures: dict[str, Any]) -> list[str]:
-    return [str(line) for line in figures.get("changes") or []]
-
-
-def top_publishers(figures: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(figures.get("top_publishers") or [])
-
-
-def derivatives_by_root_publisher(figures: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(figures.get("derivatives_by_root_publisher") or [])
-
-
-def coverage(figures: dict[str, Any]) -> dict[str, Any]:
-    value = figures.get("coverage")
-    return value if isinstance(value, dict) else {}
+def top_publishers(figures: dict[str, Any]) -> Table:
+    headers, rows = tables.publishers_table(figures)
+    return Table(headers, rows, [row["publisher"] for row in figures["top_publishers"]])

@@ -15,7 +15,8 @@ document.querySelectorAll("svg.chart").forEach(function (chart) {
   var tip = document.getElementById(chart.id + "-tip");
   chart.querySelectorAll("circle").forEach(function (point) {
     point.addEventListener("mouseenter", function () {
-      tip.textContent = point.dataset.series + " " + point.dataset.label + ": " + point.dataset.value;
+      tip.textContent = point.dataset.series + " " + point.dataset.label + ": " + point.dataset.value +
+        (point.dataset.partial ? " (partial)" : "");
       point.setAttribute("r", "6");
     });
     point.addEventListener("mouseleave", function () {
