@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from tests.fakes.github import FakeGitHub
 from tests.fakes.hub import FakeHub, hub_model
 from tracker.cli import main
+from tracker.collection import SourceLock
 from tracker.db.engine import Database
 from tracker.db.models import CollectionRun, HfModel, Publisher
-from tracker.collection import SourceLock
 from tracker.scheduler.lock import DaemonLock
 
 TODAY = "2024-06-10"
