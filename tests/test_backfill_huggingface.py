@@ -8,6 +8,7 @@ the files say, computed here from the rows as written.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -20,9 +21,17 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.dump_data import COUNTRIES, ServedDay, dump_days, expected_totals
+from tests.dump_data import (
+    COUNTRIES,
+    ServedDay,
+    Variant,
+    dump_days,
+    expected_totals,
+    models_of,
+    parquet_bytes,
+)
 from tests.fakes.hub import FakeHub, hub_model
-from tests.fakes.hub_dumps import FakeDumpRepo
+from tests.fakes.hub_dumps import DumpDay, FakeDumpRepo
 from tracker.cli import main
 from tracker.collection import SourceLock
 from tracker.config import load_settings
@@ -356,3 +365,34 @@ def test_the_daemons_job_with_an_unreachable_dump_repo_still_collects_and_attrib
     assert outcome.status == "failed" and (outcome.message or "").startswith("dump:")
     assert {"huggingface-dump", "huggingface", "attribution"} <= set(outcome.runs)
     assert scalar(database, "SELECT count(*) FROM hf_models WHERE repo_id = 'qwen/fresh-today'") == 1
+
+
+def test_two_years_of_weekly_history_from_daily_commits(
+    database: Database, database_url: str, environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's "done when": two years of weekly points of the whole (generated) Hub from a repository
+    that commits every few days; each week's last commit is read, under its own day, never under today's."""
+    add_registry(database)
+    start = dt.datetime(2023, 2, 6, 20, 0, tzinfo=dt.timezone.utc)  # a Monday
+    days: list[DumpDay] = []
+    expected: dict[str, dict[str, tuple[int, int, int]]] = {}
+    for week in range(104):
+        for offset, hours in ((1, 3), (4, 5)):  # Tuesday and Friday commits: Friday's is the week's dump
+            rows = models_of(week % 5, count=8 + offset)
+            rows = [{**row, "downloads": (row["downloads"] + 13 * week) % 700} for row in rows]
+            committed = start + dt.timedelta(weeks=week, days=offset, hours=hours)
+            days.append(DumpDay(f"{week:03d}{offset}" + "e" * 36, committed, parquet_bytes(rows, Variant())))
+            expected[committed.date().isoformat()] = expected_totals(rows)
+    weekly = {day.committed_at.date().isoformat() for day in days if day.commit_id[3] == "4"}
+    monkeypatch.setenv("TRACKER_TODAY", "2025-02-10")
+    with FakeDumpRepo(days=days, page_size=50) as fake:
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        assert backfill(database_url, "--from", "2023-02-01") == 0
+    with database.engine.connect() as connection:
+        stored = {
+            str(day)[:10]
+            for (day,) in connection.execute(text("SELECT DISTINCT captured_on FROM hf_daily_country_totals"))
+        }
+    assert stored == weekly and len(weekly) == 104
+    for day in sorted(weekly)[::13]:  # a day a quarter, checked against the file's own rows
+        assert totals_by_country(database, day) == expected[day]
