@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from tests.shift_data import D, Rows, cover_hub, utc
 from tracker.analyses.coverage import (
+    FailedCollection,
     coverage,
     covers,
     github_month_complete,
@@ -154,3 +155,10 @@ def test_a_failed_dump_collection_is_a_failed_hugging_face_collection_of_this_ru
         "the Hugging Face dump collection of this run stopped early: whole-Hub figures are as of 2025-02-14, "
         "the newest Hub dump",
     ]
+
+
+def test_a_failed_first_collection_says_there_are_no_figures_yet_rather_than_a_date() -> None:
+    assert (
+        FailedCollection("github", "failed", None).sentence
+        == "the GitHub collection of this run failed: there is no earlier collection, so no GitHub figures yet"
+    )

@@ -80,8 +80,9 @@ class FailedCollection:
                 f"the {name} collection of this run {verb}: whole-Hub figures are as of "
                 f"{self.as_of.isoformat()}, the newest Hub dump"
             )
-        date = self.as_of.isoformat() if self.as_of else "no collection yet"
-        return f"the {name} collection of this run {verb}: figures are as of {date}"
+        if self.as_of is None:
+            return f"the {name} collection of this run {verb}: there is no earlier collection, so no {name} figures yet"
+        return f"the {name} collection of this run {verb}: figures are as of {self.as_of.isoformat()}"
 
 
 def stale_dump_note(newest: dt.date | None, today: dt.date) -> str | None:
