@@ -40,6 +40,14 @@ def start_dump(session: Session) -> None:
     session.execute(text(f"DELETE FROM {STAGING}"))
 
 
+def end_staging(session: Session) -> None:
+    """After the dump's last batch: give the planner the staging table's statistics.
+
+    Nothing analyzes temporary tables by itself; without statistics PostgreSQL plans the unlisted marks and
+    the roll-up as if the table were small (a loop of one index probe per staged model)."""
+    session.execute(text(f"ANALYZE {STAGING}"))
+
+
 def _lookup(session: Session, sql: str, keys: list[str]) -> list[tuple[str, str, object]]:
     """Run `sql` (with `IN {keys}` standing for "is one of `keys`") on either back end."""
     connection = session.connection()
