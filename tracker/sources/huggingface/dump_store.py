@@ -117,7 +117,8 @@ def _stage(session: Session, staged: list[tuple[str, int | None, int | None]]) -
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {STAGING} (hub_id, downloads_30d, likes) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {STAGING} (hub_id, downloads_30d, likes) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "int8", "int8"])
             for values in staged:
                 copy.write_row(values)
         return
