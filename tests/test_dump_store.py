@@ -85,3 +85,28 @@ def test_a_batch_of_a_dump_finds_every_model_the_api_stored(database: Database) 
         )
     stored = dict(rows(database, "SELECT repo_id, hub_id FROM hf_models"))
     assert stored == {**{row.repo_id: row.hub_id for row in api}, "x/new": dump_hub_id("x/new")}
+
+
+def test_counts_too_large_for_their_column_are_refused_never_wrapped_around(database: Database) -> None:
+    """PostgreSQL's `likes` is a 32-bit integer: a larger count fails the page (as the server's out-of-range
+    error always did) instead of being stored as another number; SQLite keeps the count as it is."""
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    big = dump_row("org/popular")
+    big.likes = 2**40 + 7
+    fine = dump_row("org/plain")
+    try:
+        with database.session() as session:
+            start_dump(session)
+            store_dump_batch(session, [fine, big], DAY)
+    except DBAPIError:
+        assert database.backend == "postgresql"
+        assert rows(database, "SELECT repo_id FROM hf_models") == []
+        return
+    if database.backend == "postgresql":
+        pytest.fail("a count too large for a 32-bit column was stored")
+    assert sorted(rows(database, "SELECT repo_id, likes FROM hf_models")) == [
+        ("org/plain", fine.likes),
+        ("org/popular", 2**40 + 7),
+    ]

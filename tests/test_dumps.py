@@ -126,3 +126,28 @@ def test_the_placeholder_creation_date_stays_null(tmp_path: Path) -> None:
     row = rows[written[0]["id"]]
     assert row.created_at is None and row.created_at_unknown
     assert rows[written[1]["id"]].created_at_unknown is False
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "+05:30", None])
+def test_timestamps_in_any_zone_read_as_the_same_instant_in_utc(tmp_path: Path, zone: str | None) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    moments = [dt.datetime(2024, 7, 1, 22, 30, 5, 123000, tzinfo=UTC), None, dt.datetime(2019, 1, 1, tzinfo=UTC)]
+    stored = moments if zone is not None else [m.replace(tzinfo=None) if m else None for m in moments]
+    path = tmp_path / "zones.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "id": ["a/one", "a/two", "a/three"],
+                "createdAt": pa.array(stored, pa.timestamp("ms", tz=zone)),
+                "lastModified": pa.array(stored, pa.timestamp("us", tz=zone)),
+            }
+        ),
+        path,
+    )
+    rows, _ = _read_all(path)
+    for repo_id, moment in zip(("a/one", "a/two", "a/three"), moments, strict=True):
+        assert rows[repo_id].created_at == moment and rows[repo_id].last_modified == moment
+        if moment is not None:
+            assert rows[repo_id].created_at.tzinfo is UTC and rows[repo_id].last_modified.tzinfo is UTC

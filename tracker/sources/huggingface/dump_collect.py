@@ -33,7 +33,13 @@ from tracker.http import HttpClient, HttpError, RequestCounters
 from tracker.http.download import ByteProgress, Downloader
 from tracker.sources.huggingface.api import RetryOptions, make_client
 from tracker.sources.huggingface.dump_read import read_dump
-from tracker.sources.huggingface.dump_store import STAGING, mark_unlisted, start_dump, store_dump_batch
+from tracker.sources.huggingface.dump_store import (
+    STAGING,
+    end_staging,
+    mark_unlisted,
+    start_dump,
+    store_dump_batch,
+)
 from tracker.sources.huggingface.dumps import (
     DEFAULT_DUMP_REPO,
     EVERY,
@@ -300,6 +306,7 @@ class HubDumpSource(Source):
                 skipped += batch.skipped
                 if rows_progress:
                     rows_progress(rows)
+            end_staging(session)
             listed = int(session.execute(text(f"SELECT COUNT(DISTINCT hub_id) FROM {STAGING}")).scalar() or 0)
             marked, again = mark_unlisted(session, commit.day)
             if marked or again:

@@ -381,6 +381,28 @@ def _same(value: Any) -> Any:
     return value
 
 
+_TEXT_OID = 25
+_JSON_OID = 114
+_INTEGER_RANGES = {21: 2**15, 23: 2**31, 20: 2**63}  # smallint, integer, bigint oids -> 2**(bits - 1)
+
+
+def _binary_types(cursor: Any, table: str, columns: Sequence[str]) -> list[int]:
+    """The type oids of `columns` for a binary COPY into `table` (a binary COPY is about twice as fast to
+    build as a text one). JSON values are already encoded: they go as text, which is JSON's binary form."""
+    cursor.execute(f"SELECT {', '.join(columns)} FROM {table} LIMIT 0", prepare=False)
+    return [_TEXT_OID if column.type_code == _JSON_OID else column.type_code for column in cursor.description]
+
+
+def _fit_binary(types: Sequence[int], rows: Sequence[tuple[Any, ...]]) -> bool:
+    """Whether every integer fits its column: psycopg's binary dumpers wrap an out-of-range value around
+    silently, where the text form gets the server's out-of-range error."""
+    for index, oid in enumerate(types):
+        limit = _INTEGER_RANGES.get(oid)
+        if limit is not None and not all(row[index] is None or -limit <= row[index] < limit for row in rows):
+            return False
+    return True
+
+
 def _store_postgresql(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
     import psycopg
 
@@ -416,9 +438,19 @@ def _copy_page(session: Session, cursor: Any, kind: str, rows: Sequence[RepoRow]
             prepare=False,
         )
         cursor.execute(f"DELETE FROM {page}", prepare=False)  # pages before this one in the transaction
-        with cursor.copy(f"COPY {page} (ord, {listed}) FROM STDIN") as copy:
-            for position, row in enumerate(current):
-                copy.write_row((position, *_row_values(row, run_date, model, _pg_time, _same)))
+        values = [
+            (position, *_row_values(row, run_date, model, _pg_time, _same))
+            for position, row in enumerate(current)
+        ]
+        types = _binary_types(cursor, page, ("ord", *columns))
+        binary = _fit_binary(types, values)
+        with cursor.copy(
+            f"COPY {page} (ord, {listed}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+        ) as copy:
+            if binary:
+                copy.set_types(types)
+            for row_values in values:
+                copy.write_row(row_values)
         cursor.execute(
             f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {page} ORDER BY ord "
             f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(updated)} RETURNING hub_id, id",
@@ -442,8 +474,10 @@ def _copy_page(session: Session, cursor: Any, kind: str, rows: Sequence[RepoRow]
             cursor.execute("DELETE FROM hf_model_parents WHERE child_id = ANY(%s)", (stale,), prepare=False)
         if any(row.parents for row in current):
             with cursor.copy(
-                "COPY hf_model_parents (child_id, parent_repo_id, relation, position, source) FROM STDIN"
+                "COPY hf_model_parents (child_id, parent_repo_id, relation, position, source) "
+                "FROM STDIN (FORMAT BINARY)"
             ) as copy:
+                copy.set_types(["int4", "text", "text", "int4", "text"])
                 for row in current:
                     for parent in row.parents:
                         copy.write_row(
