@@ -8,12 +8,9 @@ Dumps are applied oldest first, under the Hugging Face collection lock (shared w
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass, field
-
-from sqlalchemy.orm import Session
 
 from tracker.analyses.coverage import stale_dump_note
 from tracker.attribution.rollups import refresh_dump_totals
@@ -56,10 +53,6 @@ class BackfillResult:
         return self.status in (RATE_LIMITED, INTERRUPTED)
 
 
-def _roll_up(session: Session, day: dt.date, staging: str) -> None:
-    refresh_dump_totals(session, day, staging)
-
-
 def ingest_dumps(
     database: Database,
     settings: Settings,
@@ -83,7 +76,7 @@ def ingest_dumps(
     if attribute_before and not resuming:
         attribute(database, settings)  # countries of the registry's accounts before the first roll-up
     source = HubDumpSource(
-        database, settings, plan, newest_only=newest_only, stop=stop, on_written=_roll_up, callbacks=callbacks
+        database, settings, plan, newest_only=newest_only, stop=stop, on_written=refresh_dump_totals, callbacks=callbacks
     )
     collected = collect(database, source, settings.today, wait=wait, stop=stop)
     result = BackfillResult(
