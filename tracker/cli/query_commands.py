@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import decimal
-import json
-import sys
 
 import click
 from rich.table import Table
@@ -13,6 +10,8 @@ from rich.table import Table
 from tracker.analyses.queries import (
     QueryError,
     QueryResult,
+    as_csv,
+    as_json,
     is_query_name,
     json_value,
     named_queries,
@@ -71,13 +70,6 @@ def _print_plain(result: QueryResult) -> None:
         click.echo(line(row))
 
 
-def _print_csv(result: QueryResult) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(result.columns)
-    for row in result.rows:
-        writer.writerow(["" if value is None else json_value(value) for value in row])
-
-
 @root.command("query")
 @click.argument("sql_or_name", required=False)
 @click.option(
@@ -119,8 +111,8 @@ def query(
     if result.truncated and output_format != "table":
         click.echo(f"note: only the first {len(result.rows)} rows (--max-rows)", err=True)
     if output_format == "json":
-        click.echo(json.dumps(result.records(), indent=2, ensure_ascii=False))
+        click.echo(as_json(result), nl=False)
     elif output_format == "csv":
-        _print_csv(result)
+        click.echo(as_csv(result), nl=False)
     else:
         _print_table(app, result)

@@ -10,13 +10,12 @@ from typing import Any
 
 from flask import Flask, Response, abort, render_template, request, send_file, url_for
 
-from tracker.analyses.queries import named_queries
+from tracker.analyses.queries import QueryError, QueryResult, as_csv, as_json, named_queries, run_query
 from tracker.config import Settings, scrub
 from tracker.db.engine import Database
 from tracker.reports import tables
 from tracker.web import catalogue, charts, current, figures_view
 from tracker.web.cache import DERIVATIVES_TTL_SECONDS, ExpiringCache
-from tracker.web.sql import QueryError, QueryResult, run_statement, to_csv, to_json
 
 REPORT_TYPES = {
     "report.md": "text/plain; charset=utf-8",
@@ -149,12 +148,12 @@ def create_app(database: Database, settings: Settings) -> Flask:
         error = None
         if statement.strip():
             try:
-                answer = run_statement(database, statement, timeout_seconds=timeout, max_rows=max_rows)
+                answer = run_query(database, statement, timeout_seconds=timeout, max_rows=max_rows)
             except QueryError as failure:
                 error = scrub(str(failure), settings.secrets)
         download = request.args.get("format", "")
         if answer is not None and download in ("csv", "json"):
-            body = to_csv(answer) if download == "csv" else to_json(answer)
+            body = as_csv(answer) if download == "csv" else as_json(answer)
             response = Response(body, mimetype="text/csv" if download == "csv" else "application/json")
             filename = f"{name or 'query'}.{download}"
             response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

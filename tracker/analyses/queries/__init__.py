@@ -8,8 +8,11 @@ the driver as written (no bind-parameter parsing) and one statement at a time.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import decimal
+import io
+import json
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -46,6 +49,21 @@ class QueryResult:
             {column: json_value(value) for column, value in zip(self.columns, row, strict=True)}
             for row in self.rows
         ]
+
+
+def as_csv(result: QueryResult) -> str:
+    """The rows as CSV with a header line (NULL as an empty field), as `tracker query --format csv` prints."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow(["" if value is None else json_value(value) for value in row])
+    return buffer.getvalue()
+
+
+def as_json(result: QueryResult) -> str:
+    """The rows as a JSON array of objects, as `tracker query --format json` prints."""
+    return json.dumps(result.records(), indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 def json_value(value: Any) -> Any:
