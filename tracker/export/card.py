@@ -7,6 +7,7 @@ the limits from the report's, so the card says what the docs say.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -15,24 +16,14 @@ from sqlalchemy import text
 
 from tracker import __version__
 from tracker.db.engine import Database
+from tracker.db.models import HfDailyCountryTotal
+from tracker.db.schema_doc import column_meaning
 from tracker.db.views import VIEWS_BY_NAME
 from tracker.reports.render import LIMITS
 
 if TYPE_CHECKING:
     from tracker.export.files import ExportResult
 
-DAILY_TOTALS_DESCRIPTION = (
-    "The whole collected Hub on each UTC day, by author country and root-model country: an exact roll-up of "
-    "every model's newest metrics, written after each collection (docs/scale.md). '' means unknown here."
-)
-DAILY_TOTALS_COLUMNS = {
-    "captured_on": "the UTC day",
-    "country": "ISO country of the model authors; '' = unknown",
-    "root_country": "ISO country of the root models' namespaces; '' = unknown",
-    "models": "models counted that day",
-    "downloads_30d": "sum of their 30-day downloads (a rolling window: never sum it over days)",
-    "likes": "sum of their likes",
-}
 # The measured figures of docs/attribution.md (the location parser, checked against labelled locations).
 ATTRIBUTION = (
     "Countries are resolved per account with a recorded basis and method, in this order: a manual decision, "
@@ -56,7 +47,11 @@ def _describe(name: str) -> tuple[str, dict[str, str]]:
     view = VIEWS_BY_NAME.get(name)
     if view is not None:
         return view.description, view.columns
-    return DAILY_TOTALS_DESCRIPTION, DAILY_TOTALS_COLUMNS
+    table = HfDailyCountryTotal.__table__
+    description = " ".join(inspect.getdoc(HfDailyCountryTotal).split())  # type: ignore[union-attr]
+    return description, {
+        column.name: column_meaning(table.name, column.name) or "" for column in table.columns
+    }
 
 
 def _collection_dates(database: Database) -> dict[str, str | None]:
