@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from markupsafe import Markup, escape
 
 from tracker.reports.charts import LINES
+from tracker.reports.tables import fmt_number, fmt_pct
 
 WIDTH, HEIGHT = 760, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 40, 16, 48
@@ -133,9 +134,6 @@ def line_chart(
     )
 
 
-def percent(value: float) -> str:
-    return f"{value:.2f}%"
-
-
-def count(value: float) -> str:
-    return f"{value:,.0f}"
+# Values in the hover text read as in the report's tables.
+percent = fmt_pct
+count = fmt_number
