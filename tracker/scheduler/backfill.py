@@ -76,7 +76,13 @@ def ingest_dumps(
     if attribute_before and not resuming:
         attribute(database, settings)  # countries of the registry's accounts before the first roll-up
     source = HubDumpSource(
-        database, settings, plan, newest_only=newest_only, stop=stop, on_written=refresh_dump_totals, callbacks=callbacks
+        database,
+        settings,
+        plan,
+        newest_only=newest_only,
+        stop=stop,
+        on_written=refresh_dump_totals,
+        callbacks=callbacks,
     )
     collected = collect(database, source, settings.today, wait=wait, stop=stop)
     result = BackfillResult(

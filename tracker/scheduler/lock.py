@@ -7,9 +7,7 @@ so a `tracker collect` started by hand during a daemon job is refused rather tha
 from __future__ import annotations
 
 from tracker.db.engine import Database
-from tracker.db.lock import DatabaseLock, LockHeld, advisory_key, owner_label, sqlite_lock_path
-
-ADVISORY_LOCK_KEY = advisory_key("daemon")
+from tracker.db.lock import DatabaseLock, LockHeld, owner_label, sqlite_lock_path
 
 
 class DaemonLockHeld(LockHeld):
@@ -25,4 +23,4 @@ class DaemonLock(DatabaseLock):
         super().__init__(database, "daemon", what="another tracker daemon (or `tracker run`)")
 
 
-__all__ = ["ADVISORY_LOCK_KEY", "DaemonLock", "DaemonLockHeld", "owner_label", "sqlite_lock_path"]
+__all__ = ["DaemonLock", "DaemonLockHeld", "owner_label", "sqlite_lock_path"]

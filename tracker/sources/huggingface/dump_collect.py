@@ -122,7 +122,6 @@ class DumpOutcome:
     models: int = 0
     skipped_rows: int = 0
     size: int | None = None
-    downloaded: int = 0
     seconds: float = 0.0
 
 
@@ -277,9 +276,7 @@ class HubDumpSource(Source):
             and path.stat().st_size == saved.size
         )
         if not whole:  # a partial `.part` file left by an earlier run is continued with `Range`
-            before = self.client.counters.bytes
             self.downloader.fetch(remote, path, progress=self.callbacks.bytes_progress)
-            outcome.downloaded = self.client.counters.bytes - before
             with self.database.session() as session:
                 context.save(session, DumpCheckpoint(str(path), remote.size, remote.etag))
         else:

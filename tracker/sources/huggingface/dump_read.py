@@ -28,6 +28,7 @@ from tracker.sources.huggingface.parse import (
     MalformedItem,
     Parent,
     RepoRow,
+    _license,
     parse_hub_time,
     parse_lineage,
 )
@@ -55,16 +56,6 @@ _MAX_COUNT = 2**63 - 1
 class DumpBatch:
     rows: list[RepoRow]
     skipped: int  # rows without a usable id (or with unreadable values)
-
-
-def dump_columns(path: Path) -> list[str]:
-    """The columns of interest present in this day's file."""
-    names = set(pq.ParquetFile(path).schema_arrow.names)
-    return [name for name in COLUMNS if name in names]
-
-
-def count_rows(path: Path) -> int:
-    return pq.ParquetFile(path).metadata.num_rows
 
 
 _UTC = dt.timezone.utc
@@ -200,7 +191,7 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
                 created_at_unknown=created == PLACEHOLDER_DATETIME,
                 created_at_raw=created,
                 last_modified=_time(values["lastModified"][i]),
-                license=_license(tags),
+                license=_license(tags, {}),
                 gated=_gated(values["gated"][i]),
                 private=None,
                 disabled=None,
@@ -214,10 +205,3 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
                 parents=_parents(repo_id, tags, values["baseModels"][i], i in tagged),
             )
         yield DumpBatch(list(rows.values()), skipped)
-
-
-def _license(tags: list[str] | None) -> str | None:
-    for tag in tags or ():
-        if tag.startswith("license:") and len(tag) > len("license:"):
-            return tag[len("license:") :][:100]
-    return None
