@@ -93,3 +93,35 @@ def test_a_missing_file_is_an_http_error_and_listings_still_refuse_other_hosts()
         assert error.value.status == 404
         with pytest.raises(OffHostLink):
             client.get(f"{fake.storage_url}/api/datasets/{fake.repo}/commits/main")
+
+
+def test_a_rate_limited_answer_waits_for_the_reset_once_as_the_client_does(httpserver: object) -> None:
+    from pytest_httpserver import HTTPServer
+    from werkzeug.wrappers import Response
+
+    assert isinstance(httpserver, HTTPServer)
+    path = "/datasets/o/r/resolve/" + "a" * 40 + "/models.parquet"
+    limited = {
+        "RateLimit": '"resolvers";r=0;t=7',
+        "RateLimit-Policy": '"fixed window";"resolvers";q=5000;w=300',
+    }
+    httpserver.expect_ordered_request(path, method="HEAD").respond_with_response(
+        Response(status=429, headers=limited)
+    )
+    httpserver.expect_ordered_request(path, method="HEAD").respond_with_response(
+        Response(status=200, headers={"X-Linked-Size": "5", "X-Linked-Etag": '"' + "b" * 64 + '"'})
+    )
+    waits: list[float] = []
+    client = HttpClient(
+        httpserver.url_for("/"),
+        HubRateLimitPolicy(TOKEN),
+        backoff_base=0.01,
+        backoff_max=0.02,
+        sleep=waits.append,
+    )
+    remote = Downloader(client).describe(httpserver.url_for(path))
+    assert remote.size == 5
+    # the reset plus a second, as for API calls, and no backoff on top (the recorder does not move the clock,
+    # so the policy's pacing may still ask for the rest of the window before the next request)
+    assert round(waits[0]) == 8 and all(wait >= 1 for wait in waits)
+    assert client.counters.retries == 1

@@ -149,9 +149,14 @@ class HttpClient:
             path = path[len(prefix) :]
         return path, parse_qsl(split.query, keep_blank_values=True)
 
-    def _check_host(self, url: str) -> None:
+    def is_home(self, url: str) -> bool:
+        """Whether `url` is on the configured host (the only one that gets the token and the rate budget)."""
         target = urlsplit(url)
-        if (target.scheme, target.netloc.lower()) != (self._base.scheme, self._base.netloc.lower()):
+        return (target.scheme, target.netloc.lower()) == (self._base.scheme, self._base.netloc.lower())
+
+    def _check_host(self, url: str) -> None:
+        if not self.is_home(url):
+            target = urlsplit(url)
             raise OffHostLink(
                 f"refused to follow a link to {target.scheme}://{target.netloc}: not the configured API host"
             )
@@ -199,14 +204,7 @@ class HttpClient:
             route = getattr(self.policy, "route", None)  # optional hook: policies with per-URL budgets
             if route is not None:
                 route(url)
-            pace = self.policy.pace()
-            if pace > self.max_wait:
-                raise RateLimitExceeded(
-                    f"rate-limit budget spent before {shorten(url)}; resets in {pace:.0f}s, more than the "
-                    f"{self.max_wait:.0f}s maximum wait",
-                    resets_in=pace,
-                )
-            self._sleep(pace)
+            self._pace(url)
             headers = dict(self.policy.auth_headers())
             if stored and stored.etag:
                 headers["If-None-Match"] = stored.etag
@@ -255,23 +253,9 @@ class HttpClient:
                 data = decode_json(stored.body.encode()) if stored.body else None
                 return Fetched(url, 304, data, response.headers, stored.next_url, not_modified=True)
 
-            wait = self.policy.limited_wait(response)
-            if wait is not None:
-                if wait > self.max_wait:
-                    raise RateLimitExceeded(
-                        f"rate limit reached at {shorten(url)}; resets in {wait:.0f}s, more than the {self.max_wait:.0f}s "
-                        "maximum wait",
-                        resets_in=wait,
-                        resource=response.headers.get("x-ratelimit-resource"),
-                    )
-                rate_waits += 1
-                if rate_waits > self.max_attempts * 2:
-                    raise RateLimitExceeded(
-                        f"still rate limited at {shorten(url)} after {rate_waits - 1} waits", resets_in=wait
-                    )
-                log.info("rate limited at %s: waiting %.0fs", url, wait)
-                self.counters.retries += 1
-                self._sleep(wait)
+            waited = self._wait_if_limited(response, url, rate_waits)
+            if waited is not None:
+                rate_waits = waited
                 continue
             if response.status_code in RETRY_STATUSES:
                 transient = self._retry_or_raise(transient, url, f"HTTP {response.status_code}")
@@ -345,6 +329,40 @@ class HttpClient:
         # Hand the bytes back to requests, so .json()/.text work as after a non-streamed request.
         response._content = b"".join(chunks)
         return response._content
+
+    def _pace(self, url: str) -> None:
+        """Spread requests out as the rate-limit policy asks; a wait beyond `max_wait` stops resumably."""
+        pace = self.policy.pace()
+        if pace > self.max_wait:
+            raise RateLimitExceeded(
+                f"rate-limit budget spent before {shorten(url)}; resets in {pace:.0f}s, more than the "
+                f"{self.max_wait:.0f}s maximum wait",
+                resets_in=pace,
+            )
+        self._sleep(pace)
+
+    def _wait_if_limited(self, response: requests.Response, url: str, rate_waits: int) -> int | None:
+        """After a rate-limit answer: wait for the reset and return the waits so far (the caller asks again);
+        None when the answer is not a rate limit. A reset beyond `max_wait`, or too many waits, stops."""
+        wait = self.policy.limited_wait(response)
+        if wait is None:
+            return None
+        if wait > self.max_wait:
+            raise RateLimitExceeded(
+                f"rate limit reached at {shorten(url)}; resets in {wait:.0f}s, more than the {self.max_wait:.0f}s "
+                "maximum wait",
+                resets_in=wait,
+                resource=response.headers.get("x-ratelimit-resource"),
+            )
+        rate_waits += 1
+        if rate_waits > self.max_attempts * 2:
+            raise RateLimitExceeded(
+                f"still rate limited at {shorten(url)} after {rate_waits - 1} waits", resets_in=wait
+            )
+        log.info("rate limited at %s: waiting %.0fs", url, wait)
+        self.counters.retries += 1
+        self._sleep(wait)
+        return rate_waits
 
     def _retry_or_raise(self, failures: int, url: str, reason: str, *, unreachable: bool = False) -> int:
         failures += 1

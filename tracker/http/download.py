@@ -20,12 +20,12 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
 
 from tracker.http.client import RETRY_STATUSES, HttpClient, _without_credentials, shorten
-from tracker.http.errors import HttpError, HttpStatusError, Interrupted, RateLimitExceeded
+from tracker.http.errors import HttpError, HttpStatusError, Interrupted
 
 CHUNK = 1 << 18  # bytes per read: small enough that Ctrl-C stops a slow download promptly
 MAX_REDIRECTS = 5
@@ -88,11 +88,6 @@ class Downloader:
 
     def __init__(self, client: HttpClient) -> None:
         self.client = client
-        self._home = (client._base.scheme, client._base.netloc.lower())
-
-    def _at_home(self, url: str) -> bool:
-        target = urlsplit(url)
-        return (target.scheme, target.netloc.lower()) == self._home
 
     def _request(self, method: str, url: str, headers: dict[str, str]) -> requests.Response:
         """One request with the client's rules, redirects followed by hand (the token dropped off-host)."""
@@ -100,11 +95,11 @@ class Downloader:
         for _ in range(MAX_REDIRECTS + 1):
             if client.stop.is_set():
                 raise Interrupted("stop requested")
-            home = self._at_home(url)
+            home = client.is_home(url)
             sent = dict(headers)
             if home:  # the token travels only to the endpoint's host, whose rate-limit budget applies
                 sent.update(client.policy.auth_headers())
-                client._sleep(client.policy.pace())
+                client._pace(url)
             response = client.session.request(
                 method, url, headers=sent, timeout=client.timeout, allow_redirects=False, stream=True
             )
@@ -125,17 +120,14 @@ class Downloader:
             return response
         raise HttpError(f"more than {MAX_REDIRECTS} redirects from {shorten(url)}", url=url)
 
+    def _rate_limited(self, response: requests.Response, url: str, rate_waits: int) -> int | None:
+        """The client's rate-limit wait for an answer of the endpoint (None: not limited, ask on)."""
+        if not self.client.is_home(response.url):
+            return None
+        return self.client._wait_if_limited(response, url, rate_waits)
+
     def _check_status(self, response: requests.Response, url: str) -> bool:
         """True when the answer is a transient failure worth retrying; raises on other errors."""
-        client = self.client
-        wait = client.policy.limited_wait(response) if self._at_home(response.url) else None
-        if wait is not None:
-            if wait > client.max_wait:
-                raise RateLimitExceeded(
-                    f"rate limit reached at {shorten(url)}; resets in {wait:.0f}s", resets_in=wait
-                )
-            client._sleep(wait)
-            return True
         if response.status_code in RETRY_STATUSES:
             return True
         if response.status_code >= 400:
@@ -152,13 +144,20 @@ class Downloader:
         """HEAD the endpoint's URL: the size, etag and commit of the file, and where its bytes are."""
         client = self.client
         client._check_host(url)
-        failures = 0
+        failures = rate_waits = 0
         while True:
             try:
-                response = self._request("HEAD", url, {"Accept-Encoding": "identity"})
+                with client._watchdog.watch(client.deadline):  # a trickled answer cannot hold it
+                    response = self._request("HEAD", url, {"Accept-Encoding": "identity"})
                 response.close()
             except (requests.ConnectionError, requests.Timeout) as error:
+                if client.stop.is_set():
+                    raise Interrupted(f"stopped during the request to {shorten(url)}") from None
                 failures = client._retry_or_raise(failures, url, type(error).__name__)
+                continue
+            waited = self._rate_limited(response, url, rate_waits)
+            if waited is not None:
+                rate_waits = waited
                 continue
             if self._check_status(response, url):
                 failures = client._retry_or_raise(failures, url, f"HTTP {response.status_code}")
@@ -188,7 +187,7 @@ class Downloader:
         if remote.size is not None:
             check_free_space(part.parent, remote.size - start)
         resumed_from = start
-        failures = 0
+        failures = rate_waits = 0
         while True:
             have = part.stat().st_size if part.exists() else 0
             if remote.size is not None and have == remote.size:
@@ -198,6 +197,11 @@ class Downloader:
                 headers["Range"] = f"bytes={have}-"
             try:
                 response = self._request("GET", remote.url, headers)
+                waited = self._rate_limited(response, remote.url, rate_waits)
+                if waited is not None:
+                    response.close()
+                    rate_waits = waited
+                    continue
                 if self._check_status(response, remote.url):
                     response.close()
                     failures = client._retry_or_raise(failures, remote.url, f"HTTP {response.status_code}")
