@@ -17,12 +17,6 @@ from tracker.reports import tables
 from tracker.web import catalogue, charts, current, figures_view
 from tracker.web.cache import DERIVATIVES_TTL_SECONDS, ExpiringCache
 
-REPORT_TYPES = {
-    "report.md": "text/plain; charset=utf-8",
-    "report.html": "text/html; charset=utf-8",
-    "report.json": "application/json",
-}
-
 
 def create_app(database: Database, settings: Settings) -> Flask:
     """The application over `database`; every read goes through read-only sessions."""
@@ -180,11 +174,11 @@ def create_app(database: Database, settings: Settings) -> Flask:
         path = current.report_file(database, report_id, name)
         if path is None:
             abort(404)
-        return send_file(path, mimetype=REPORT_TYPES[name], max_age=0)
+        return send_file(path, mimetype=current.REPORT_FILES[name], max_age=0)
 
     @app.get("/reports/<int:report_id>")
     def report(report_id: int) -> Response:
-        for name in ("report.html", "report.md", "report.json"):
+        for name in current.REPORT_FILES:
             if current.report_file(database, report_id, name) is not None:
                 return app.redirect(url_for("report_file", report_id=report_id, name=name))
         abort(404)

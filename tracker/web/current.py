@@ -23,7 +23,12 @@ from tracker.reports.figures import build_figures, changes_since
 from tracker.web.figures_view import is_current
 
 LIVE_TTL_SECONDS = 600.0
-REPORT_FILES = ("report.md", "report.html", "report.json")
+# A report's own files with their media types, in the order `/reports/<id>` prefers them.
+REPORT_FILES = {
+    "report.html": "text/html; charset=utf-8",
+    "report.md": "text/plain; charset=utf-8",
+    "report.json": "application/json",
+}
 
 
 @dataclass(frozen=True)
