@@ -28,10 +28,7 @@ class View:
         """The SELECT statement for `dialect` ('sqlite' or 'postgresql')."""
 
         def month(match: re.Match[str]) -> str:
-            expression = match.group(1)
-            if dialect == "postgresql":
-                return f"to_char({expression}, 'YYYY-MM')"
-            return f"strftime('%Y-%m', {expression})"
+            return month_sql(dialect, match.group(1))
 
         def bound(match: re.Match[str]) -> str:
             which, expression = match.group(1), match.group(2)
@@ -47,8 +44,15 @@ class View:
         return re.sub(r"\{month:([^}]+)\}", month, sql)
 
 
+def month_sql(dialect: str, expression: str) -> str:
+    """SQL formatting a timestamp `expression` as `YYYY-MM` on `dialect` ('sqlite' or 'postgresql')."""
+    if dialect == "postgresql":
+        return f"to_char({expression}, 'YYYY-MM')"
+    return f"strftime('%Y-%m', {expression})"
+
+
 # Countries are resolved per account (see tracker.attribution); these joins are how every view finds them.
-_HF_AUTHOR_COUNTRY = "LEFT JOIN accounts a ON a.platform = 'hf' AND a.handle_key = m.author_key"
+HF_AUTHOR_COUNTRY = "LEFT JOIN accounts a ON a.platform = 'hf' AND a.handle_key = m.author_key"
 _HF_ROOT_COUNTRY = "LEFT JOIN accounts ra ON ra.platform = 'hf' AND ra.handle_key = m.root_author_key"
 
 _SHARE = "fraction (0..1) of the total over all rows, the unknown row included"
@@ -120,7 +124,7 @@ SELECT m.repo_id, m.author, m.created_at, m.downloads_30d, m.downloads_all_time,
        m.hub_id, m.pipeline_tag, m.library_name, m.trending_score, m.root_mixed
 FROM hf_models m
 LEFT JOIN hf_model_parents p ON p.child_id = m.id AND p.position = 0
-{_HF_AUTHOR_COUNTRY}
+{HF_AUTHOR_COUNTRY}
 {_HF_ROOT_COUNTRY}
 """,
     ),
@@ -243,7 +247,7 @@ SELECT {{month:m.created_at}} AS month, a.country AS country, COUNT(*) AS models
            AS derivatives,
        {_attributed("a.country", "COUNT(*)", "PARTITION BY {month:m.created_at}")}
 FROM hf_models m
-{_HF_AUTHOR_COUNTRY}
+{HF_AUTHOR_COUNTRY}
 WHERE m.created_at IS NOT NULL
 GROUP BY {{month:m.created_at}}, a.country
 """,
@@ -282,7 +286,7 @@ GROUP BY {{month:m.created_at}}, ra.country
             "a.country AS country",
             "m.downloads_30d",
             "downloads_30d",
-            f"FROM hf_models m\n{_HF_AUTHOR_COUNTRY}",
+            f"FROM hf_models m\n{HF_AUTHOR_COUNTRY}",
         ),
     ),
     View(
@@ -308,7 +312,7 @@ GROUP BY {{month:m.created_at}}, ra.country
             "coverage": _COVERAGE,
         },
         sql=_sum_with_share(
-            "a.country AS country", "m.likes", "likes", f"FROM hf_models m\n{_HF_AUTHOR_COUNTRY}"
+            "a.country AS country", "m.likes", "likes", f"FROM hf_models m\n{HF_AUTHOR_COUNTRY}"
         ),
     ),
     View(
@@ -403,7 +407,7 @@ SELECT COALESCE(p.slug, m.author_key) AS publisher, p.name AS publisher_name, a.
        COUNT(*) AS models, SUM(COALESCE(m.downloads_30d, 0)) AS downloads_30d,
        SUM(COALESCE(m.likes, 0)) AS likes
 FROM hf_models m
-{_HF_AUTHOR_COUNTRY}
+{HF_AUTHOR_COUNTRY}
 LEFT JOIN publishers p ON p.id = a.publisher_id
 GROUP BY COALESCE(p.slug, m.author_key), p.name, a.country
 """,
@@ -447,7 +451,7 @@ FROM (SELECT model_id, {{month:captured_on}} AS month, MAX(captured_on) AS captu
       GROUP BY model_id, {{month:captured_on}}) lm
 JOIN hf_model_snapshots s ON s.model_id = lm.model_id AND s.captured_on = lm.captured_on
 JOIN hf_models m ON m.id = lm.model_id
-{_HF_AUTHOR_COUNTRY}
+{HF_AUTHOR_COUNTRY}
 {_HF_ROOT_COUNTRY}
 WHERE lm.month NOT IN (SELECT {{month:captured_on}} FROM hf_daily_country_totals)
 GROUP BY lm.month, a.country,

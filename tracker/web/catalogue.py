@@ -14,19 +14,13 @@ from typing import Any
 from sqlalchemy import bindparam, text
 
 from tracker.db.engine import Database
+from tracker.db.views import HF_AUTHOR_COUNTRY, month_sql
 
 MODELS_SHOWN = 100  # models listed on a publisher page (by 30-day downloads)
 MODELS_CHARTED = 8  # of which drawn over time
 CHILDREN_SHOWN = 100
 LINEAGE_MAX_DEPTH = 50
 SEARCH_LIMIT = 50
-
-
-def month_of(backend: str, expression: str) -> str:
-    """SQL formatting a timestamp as `YYYY-MM` (as the views do)."""
-    if backend == "postgresql":
-        return f"to_char({expression}, 'YYYY-MM')"
-    return f"strftime('%Y-%m', {expression})"
 
 
 def _prefix_range(prefix: str) -> tuple[str, str]:
@@ -201,7 +195,7 @@ def derivatives_by_month(database: Database, keys: tuple[str, ...]) -> list[dict
     and warms it for the registry's publishers at start (tracker.web.cache)."""
     if not keys:
         return []
-    month = month_of(database.backend, "m.created_at")
+    month = month_sql(database.backend, "m.created_at")
     return _rows(
         database,
         "SELECT d.month, a.country AS builder_country, SUM(d.derivatives) AS derivatives FROM ("
@@ -233,7 +227,7 @@ def _model(database: Database, repo_id: str) -> dict[str, Any] | None:
         "SELECT m.id, m.repo_id, m.author, m.author_key, m.created_at, m.downloads_30d, m.downloads_all_time, "
         "m.likes, m.pipeline_tag, m.library_name, m.license, m.metrics_on, m.root_repo_id, m.root_mixed, "
         "a.country, a.country_method, p.slug AS publisher FROM hf_models m "
-        "LEFT JOIN accounts a ON a.platform = 'hf' AND a.handle_key = m.author_key "
+        f"{HF_AUTHOR_COUNTRY} "
         "LEFT JOIN publishers p ON p.id = a.publisher_id WHERE m.repo_id = :repo",
         {"repo": repo_id},
     )
