@@ -14,13 +14,13 @@ and the models missing from the dump are marked `unlisted_on` (never deleted).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from tracker.db.models import HfDump
+from tracker.db.bulk import rows_with_keys
+from tracker.db.models import FormerName, HfDump, HfModel
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
 from tracker.sources.huggingface.store import dump_hub_id, store_repos
@@ -50,16 +50,6 @@ def end_staging(session: Session) -> None:
     session.execute(text(f"ANALYZE {STAGING}"))
 
 
-def _lookup(session: Session, sql: str, keys: list[str]) -> list[tuple[str, str, object]]:
-    """Run `sql` (with `IN {keys}` standing for "is one of `keys`") on either back end."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        query = sql.replace("IN {keys}", "= ANY(%(keys)s)")
-        return list(connection.exec_driver_sql(query, {"keys": keys}))
-    query = sql.replace("{keys}", "(SELECT value FROM json_each(?))")
-    return list(connection.exec_driver_sql(query, (json.dumps(keys),)))
-
-
 def _as_date(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value  # type: ignore[return-value]
@@ -73,8 +63,8 @@ def store_dump_batch(session: Session, rows: Sequence[RepoRow], day: dt.date) ->
     names = [row.repo_id for row in rows]
     known = {
         repo_id: (hub_id, _as_date(metrics_on))
-        for repo_id, hub_id, metrics_on in _lookup(
-            session, "SELECT repo_id, hub_id, metrics_on FROM hf_models WHERE repo_id IN {keys}", names
+        for repo_id, hub_id, metrics_on in rows_with_keys(
+            session.connection(), HfModel.__table__, ["repo_id", "hub_id", "metrics_on"], "repo_id", names
         )
     }
     missing = [name for name in names if name not in known]
@@ -82,18 +72,23 @@ def store_dump_batch(session: Session, rows: Sequence[RepoRow], day: dt.date) ->
     if missing:
         renamed = {
             name: entity_id
-            for name, entity_id, _ in _lookup(
-                session,
-                "SELECT name, entity_id, replaced_on FROM former_names WHERE entity = 'hf_model' AND name IN {keys}",
+            for name, entity_id in rows_with_keys(
+                session.connection(),
+                FormerName.__table__,
+                ["name", "entity_id"],
+                "name",
                 missing,
+                entity="hf_model",
             )
         }
         if renamed:
             found = {
                 hub_id: _as_date(metrics_on)
-                for hub_id, metrics_on, _ in _lookup(
-                    session,
-                    "SELECT hub_id, metrics_on, 0 FROM hf_models WHERE hub_id IN {keys}",
+                for hub_id, metrics_on in rows_with_keys(
+                    session.connection(),
+                    HfModel.__table__,
+                    ["hub_id", "metrics_on"],
+                    "hub_id",
                     sorted(set(renamed.values())),
                 )
             }
