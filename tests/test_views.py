@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from tests.shift_data import build_small, cover_hub
 from tracker.db.engine import Database
-from tracker.db.models import Base
+from tracker.db.models import Base, HfDailyCountryTotal
 from tracker.db.views import VIEWS
 
 
@@ -130,6 +130,41 @@ def test_monthly_snapshot_views_take_each_items_last_snapshot_of_the_month(small
     }
 
 
+def add_roll_ups(database: Database) -> None:
+    """Two roll-up days in April 2025 (after every snapshot of build_small), unknown countries as ''."""
+    rows = [
+        (dt.date(2025, 4, 7), "CN", "CN", 2, 700, 30),
+        (dt.date(2025, 4, 7), "", "US", 1, 50, 4),
+        (dt.date(2025, 4, 14), "CN", "CN", 2, 900, 35),
+        (dt.date(2025, 4, 14), "US", "", 1, 400, 9),
+        (dt.date(2025, 4, 14), "", "", 3, 80, 2),
+    ]
+    with database.session() as session:
+        columns = ("captured_on", "country", "root_country", "models", "downloads_30d", "likes")
+        session.add_all(HfDailyCountryTotal(**dict(zip(columns, row, strict=True))) for row in rows)
+
+
+def test_daily_model_metrics_has_a_row_per_roll_up_day_and_the_month_takes_its_last_day(
+    small: Database,
+) -> None:
+    add_roll_ups(small)
+    daily = by_key(rows_of(small, "SELECT * FROM daily_model_metrics"), 3)
+    assert daily == {
+        ("2025-04-07", "CN", "CN"): (2, 700, 30),
+        ("2025-04-07", None, "US"): (1, 50, 4),
+        ("2025-04-14", "CN", "CN"): (2, 900, 35),
+        ("2025-04-14", "US", None): (1, 400, 9),
+        ("2025-04-14", None, None): (3, 80, 2),
+    }
+    monthly = by_key(rows_of(small, "SELECT * FROM monthly_model_metrics"), 3)
+    assert {key: value for key, value in monthly.items() if key[0] == "2025-04"} == {
+        ("2025-04", "CN", "CN"): (2, 900, 35),
+        ("2025-04", "US", None): (1, 400, 9),
+        ("2025-04", None, None): (3, 80, 2),
+    }
+    assert ("2025-03", "CN", "CN") in monthly  # months before the roll-ups still come from snapshots
+
+
 def test_new_repos_by_month_exclude_forks(small: Database) -> None:
     rows = by_key(rows_of(small, "SELECT * FROM monthly_new_repos"), 2)
     assert rows == {
@@ -145,7 +180,10 @@ def test_new_repos_by_month_exclude_forks(small: Database) -> None:
         ([], set()),  # no whole-Hub crawl: every month partial
         ([(None, dt.datetime(2025, 3, 1))], {"2025-01", "2025-02"}),  # a dump up to March
         ([(dt.datetime(2000, 1, 1), dt.datetime(2025, 1, 20))], set()),  # January only in part
-        ([(dt.datetime(2025, 1, 1), dt.datetime(2025, 2, 1))], {"2025-01"}),  # exactly January, bounds included
+        (
+            [(dt.datetime(2025, 1, 1), dt.datetime(2025, 2, 1))],
+            {"2025-01"},
+        ),  # exactly January, bounds included
         (  # two crawls that meet inside February: their union covers it
             [
                 (dt.datetime(2000, 1, 1), dt.datetime(2025, 2, 10)),
@@ -189,6 +227,7 @@ def both_backends(sqlite_template: Path, pg_migrated: str, tmp_path: Path) -> li
     for database in databases:
         with database.session() as session:
             build_small(session)
+        add_roll_ups(database)
     yield databases
     for database in databases:
         database.dispose()

@@ -413,6 +413,30 @@ GROUP BY COALESCE(p.slug, m.author_key), p.name, a.country
 """,
     ),
     View(
+        name="daily_model_metrics",
+        description=(
+            "Downloads and likes of every roll-up day (hf_daily_country_totals: each Hub dump's day and each "
+            "Hugging Face collection day since roll-ups began), by author country and root country. A roll-up "
+            "counts every collected model still listed, with its figures of that day. Downloads are rolling "
+            "30-day counts: points a week apart share about three weeks of downloads, so never sum them over "
+            "days, and trends are computed on months (monthly_model_metrics), not on these days."
+        ),
+        columns={
+            "captured_on": "the roll-up's day (UTC): a dump's day or a collection day",
+            "country": "ISO country of the author; NULL = unknown",
+            "root_country": "ISO country of the root model's namespace (the model's own when it has no parent); NULL = unknown",
+            "models": "models counted that day",
+            "downloads_30d": "sum of their 30-day downloads on `captured_on`",
+            "likes": "sum of their likes on `captured_on`",
+        },
+        sql="""
+SELECT t.captured_on AS captured_on, NULLIF(t.country, '') AS country,
+       NULLIF(t.root_country, '') AS root_country, t.models AS models, t.downloads_30d AS downloads_30d,
+       t.likes AS likes
+FROM hf_daily_country_totals t
+""",
+    ),
+    View(
         name="monthly_model_metrics",
         description=(
             "Downloads and likes by month, by author country and root country: from month-end values. "
@@ -430,10 +454,9 @@ GROUP BY COALESCE(p.slug, m.author_key), p.name, a.country
             "likes": "sum of their likes at the month's end (their last value in the month)",
         },
         sql=f"""
-SELECT {{month:t.captured_on}} AS month, NULLIF(t.country, '') AS country,
-       NULLIF(t.root_country, '') AS root_country, t.models AS models, t.downloads_30d AS downloads_30d,
-       t.likes AS likes
-FROM hf_daily_country_totals t
+SELECT {{month:t.captured_on}} AS month, t.country AS country, t.root_country AS root_country,
+       t.models AS models, t.downloads_30d AS downloads_30d, t.likes AS likes
+FROM daily_model_metrics t
 JOIN (SELECT MAX(captured_on) AS captured_on FROM hf_daily_country_totals
       GROUP BY {{month:captured_on}}) last_day ON last_day.captured_on = t.captured_on
 UNION ALL
