@@ -164,7 +164,8 @@ def github_month_complete(first_collection: dt.date | None, month: str, today: d
     return start.date() >= first_collection
 
 
-def _as_date(value: object) -> dt.date:
+def as_date(value: object) -> dt.date:
+    """A date from a DATE/TIMESTAMP column as either back end returns it (SQLite: text)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -191,9 +192,7 @@ def coverage(database: Database) -> Coverage:
         ).scalar()
         collections = {}
         for source, sql in COLLECTION_DAYS_SQL.items():
-            days = sorted(
-                {_as_date(row[0]) for row in session.execute(text(sql)).all() if row[0] is not None}
-            )
+            days = sorted({as_date(row[0]) for row in session.execute(text(sql)).all() if row[0] is not None})
             collections[source] = Collection(
                 source, days[0] if days else None, days[-1] if days else None, days
             )
@@ -208,7 +207,7 @@ def coverage(database: Database) -> Coverage:
                 CollectionRun.id.in_(newest)
             )
         ).all()
-    newest_dump_on = _as_date(newest_dump) if newest_dump is not None else None
+    newest_dump_on = as_date(newest_dump) if newest_dump is not None else None
     failed = []
     for collector, status, started_at in sorted(newest_runs):
         if status not in ("failed", *STOPPED_EARLY):
@@ -243,7 +242,7 @@ def coverage(database: Database) -> Coverage:
         hf_models_unlisted=unlisted,
         hf_windows=windows,
         hub_models=int(dump[0]) if dump else None,
-        hub_models_on=_as_date(dump[1]) if dump else None,
+        hub_models_on=as_date(dump[1]) if dump else None,
         newest_dump_on=newest_dump_on,
         collections=collections,
         failed=failed,

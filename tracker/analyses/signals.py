@@ -1,5 +1,10 @@
 """The signals of the shift: each a value per country, monthly where history allows and as of the latest data.
 
+Signals read from the daily roll-ups (downloads and likes) also have a point per roll-up day (`points`: every
+Hub dump and every collection day rolled up). Trends and the verdict use the monthly series only: a rolling
+30-day download count on days a week apart shares about three weeks of downloads with the next (the points are
+not independent), and months are the unit comparable across the API and dump eras.
+
 Every signal is read from a view (see tracker/db/views.py and docs/sql-interface.md); the queries below only
 pick a view's columns. Aggregation happens in SQL, so the Python side handles at most a few thousand
 (month, country) rows whatever the size of the database.
@@ -14,7 +19,14 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tracker.analyses.coverage import Coverage, coverage, github_month_complete, hf_month_complete
+from tracker.analyses.coverage import (
+    Coverage,
+    as_date,
+    coverage,
+    github_month_complete,
+    hf_month_complete,
+)
+from tracker.analyses.download_counting import CountingChange, counting_changes
 from tracker.analyses.regions import attributed_shares, group_shares
 from tracker.db.engine import Database
 
@@ -23,6 +35,10 @@ _GH_LATEST = "SELECT MAX(metrics_on) FROM gh_repos"
 _CONTRIBUTORS_LATEST = "SELECT MAX(captured_on) FROM gh_contributors"
 # Several signals share one monthly view; compute_signals reads each such query once.
 _MODEL_METRICS = "SELECT month, country, root_country, downloads_30d, likes FROM monthly_model_metrics"
+# The same columns per roll-up day, so a spec's country and value columns pick from both.
+_DAILY_MODEL_METRICS = (
+    "SELECT captured_on, country, root_country, downloads_30d, likes FROM daily_model_metrics"
+)
 _REPO_METRICS = "SELECT month, country, stars, forks FROM monthly_repo_metrics"
 
 
@@ -38,6 +54,7 @@ class SignalSpec:
     monthly_sql: str
     latest_sql: str | None = None  # None: "latest" is the newest month of the monthly series
     latest_date_sql: str | None = None  # the date the latest figures describe
+    daily_sql: str | None = None  # (day, country, value) rows laid out as the monthly rows: a point per day
     in_verdict: bool = True
     country_column: int = 1  # which columns of a monthly row hold the country and the value
     value_column: int = 2
@@ -77,6 +94,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
             "country (country_downloads_latest; monthly: monthly_model_metrics)."
         ),
         monthly_sql=_MODEL_METRICS,
+        daily_sql=_DAILY_MODEL_METRICS,
         value_column=3,
         latest_sql="SELECT country, downloads_30d FROM country_downloads_latest",
         latest_date_sql=_HF_LATEST,
@@ -91,6 +109,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
             "Not counted in the overall verdict: it re-weighs the downloads signal."
         ),
         monthly_sql=_MODEL_METRICS,
+        daily_sql=_DAILY_MODEL_METRICS,
         country_column=2,
         value_column=3,
         latest_sql="SELECT root_country, downloads_30d FROM root_country_downloads_latest",
@@ -104,6 +123,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
         history="snapshot",
         definition="Likes of models, each model's newest snapshot, by author country (country_likes_latest).",
         monthly_sql=_MODEL_METRICS,
+        daily_sql=_DAILY_MODEL_METRICS,
         value_column=4,
         latest_sql="SELECT country, likes FROM country_likes_latest",
         latest_date_sql=_HF_LATEST,
@@ -182,6 +202,20 @@ class MonthlyShares:
 
 
 @dataclass
+class DailyShares:
+    """One roll-up day: the same figures as a month's, and the download counting changes since the previous
+    point (after its day, up to this day): the point is the first counted the new way."""
+
+    day: dt.date
+    total: float
+    shares: dict[str, float | None]
+    attributed_total: float
+    shares_attributed: dict[str, float | None]
+    coverage: float | None
+    counting_changes: list[CountingChange] = field(default_factory=list)
+
+
+@dataclass
 class SignalResult:
     """One signal's figures: shares by group (fractions 0..1) now and per month, and the largest countries."""
 
@@ -195,6 +229,7 @@ class SignalResult:
     latest_shares_attributed: dict[str, float | None] = field(default_factory=dict)
     latest_coverage: float | None = None
     latest_partial: bool = False  # the latest figures are of a partial month
+    points: list[DailyShares] = field(default_factory=list)  # a point per roll-up day (spec.daily_sql)
 
     @property
     def comparable(self) -> list[MonthlyShares]:
@@ -223,6 +258,43 @@ def _collected_on(cover: Coverage, source: str, month: str) -> dt.date | None:
     return max(days) if days else None
 
 
+def _rows(session: Any, sql: str, cache: dict[str, list[Any]]) -> list[Any]:
+    """The rows of `sql`, read once per cache (signals sharing a view)."""
+    if sql not in cache:
+        cache[sql] = list(session.execute(text(sql)).all())
+    return cache[sql]
+
+
+def _grouped(spec: SignalSpec, rows: list[Any]) -> dict[Any, list[tuple[str | None, float | None]]]:
+    """(country, value) pairs per period (a month or a day), from rows laid out as the spec's monthly rows."""
+    grouped: dict[Any, list[tuple[str | None, float | None]]] = defaultdict(list)
+    for row in rows:
+        if row[0] is not None:
+            grouped[row[0]].append((row[spec.country_column], row[spec.value_column]))
+    return grouped
+
+
+def daily_points(spec: SignalSpec, rows: list[Any]) -> list[DailyShares]:
+    """A point per day with a non-zero total, oldest first; downloads points carry the counting changes
+    since the previous point."""
+    per_day: dict[dt.date, list[tuple[str | None, float | None]]] = defaultdict(list)
+    for day, pairs in _grouped(spec, rows).items():
+        per_day[as_date(day)] += pairs  # SQLite answers dates as text
+    points: list[DailyShares] = []
+    for day in sorted(per_day):
+        values = _by_country(per_day[day])
+        total, shares = group_shares(values)
+        if total <= 0:
+            continue
+        attributed, shares_attributed, day_coverage = attributed_shares(values)
+        changes = []
+        if points and spec.unit == "downloads":
+            after = points[-1].day + dt.timedelta(days=1)
+            changes = counting_changes(after, day, "models")
+        points.append(DailyShares(day, total, shares, attributed, shares_attributed, day_coverage, changes))
+    return points
+
+
 def compute_signal(
     database: Database,
     spec: SignalSpec,
@@ -238,18 +310,12 @@ def compute_signal(
     cover = cover if cover is not None else coverage(database)
     cache = {} if cache is None else cache
     with database.read_only_session() as session:
-        if spec.monthly_sql not in cache:
-            cache[spec.monthly_sql] = list(session.execute(text(spec.monthly_sql)).all())
-        monthly_rows = cache[spec.monthly_sql]
+        monthly_rows = _rows(session, spec.monthly_sql, cache)
+        daily_rows = _rows(session, spec.daily_sql, cache) if spec.daily_sql else []
         latest_rows = session.execute(text(spec.latest_sql)).all() if spec.latest_sql else None
         latest_date = session.execute(text(spec.latest_date_sql)).scalar() if spec.latest_date_sql else None
 
-    per_month: dict[str, list[tuple[str | None, float | None]]] = defaultdict(list)
-    for row in monthly_rows:
-        month, country, value = row[0], row[spec.country_column], row[spec.value_column]
-        if month is None:
-            continue
-        per_month[month].append((country, value))
+    per_month = _grouped(spec, monthly_rows)
     monthly = []
     for month in sorted(per_month):
         values = _by_country(per_month[month])
@@ -295,6 +361,7 @@ def compute_signal(
         latest_shares_attributed=latest_shares_attributed,
         latest_coverage=latest_coverage,
         latest_partial=latest_partial,
+        points=daily_points(spec, daily_rows),
     )
 
 

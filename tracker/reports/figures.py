@@ -11,9 +11,9 @@ from typing import Any
 
 from tracker.analyses.analysis import Analysis
 from tracker.analyses.coverage import Coverage, merged, stale_dump_note
-from tracker.analyses.download_counting import counting_changes
+from tracker.analyses.download_counting import CountingChange, counting_changes
 from tracker.analyses.regions import ATTRIBUTED, GROUPS
-from tracker.analyses.signals import MonthlyShares, SignalResult
+from tracker.analyses.signals import DailyShares, MonthlyShares, SignalResult
 from tracker.analyses.trends import MIN_POINTS, TREND_WINDOW_MONTHS, Trend, month_index, month_name
 from tracker.analyses.verdict import MIN_SIGNALS, SignalVerdict, Verdict
 from tracker.reports.literature import compare_with_literature
@@ -60,33 +60,54 @@ def _trend(trend: Trend | None) -> dict[str, Any] | None:
 
 
 def point_day(point: dict[str, Any]) -> dt.date:
-    """The day a snapshot signal's monthly point describes: its collection day, else the month's last day."""
+    """The day a snapshot signal's point describes: a daily point's day, a monthly point's collection day,
+    else the month's last day."""
+    if point.get("day"):
+        return dt.date.fromisoformat(point["day"])
     if point.get("collected_on"):
         return dt.date.fromisoformat(point["collected_on"])
     return dt.date.fromisoformat(month_name(month_index(point["month"]) + 1) + "-01") - dt.timedelta(days=1)
 
 
-def _counting_changes(monthly: list[dict[str, Any]], unit: str, history: str) -> list[dict[str, str]]:
-    """The days the Hub changed how it counts model downloads inside a downloads series (first to last point)."""
-    if unit != "downloads" or history != "snapshot" or not monthly:
+def _changes(changes: list[CountingChange]) -> list[dict[str, str]]:
+    return [{"on": change.on.isoformat(), "note": change.note} for change in changes]
+
+
+def _counting_changes(points: list[dict[str, Any]], unit: str, history: str) -> list[dict[str, str]]:
+    """The days the Hub changed how it counts model downloads inside a downloads series (first to last point,
+    monthly and daily)."""
+    if unit != "downloads" or history != "snapshot" or not points:
         return []
-    days = [point_day(point) for point in monthly]
-    return [
-        {"on": change.on.isoformat(), "note": change.note}
-        for change in counting_changes(min(days), max(days), "models")
-    ]
+    days = [point_day(point) for point in points]
+    return _changes(counting_changes(min(days), max(days), "models"))
 
 
-def _monthly(point: MonthlyShares) -> dict[str, Any]:
+def _values(point: MonthlyShares | DailyShares) -> dict[str, Any]:
+    """A point's totals, shares of the whole and of the attributed total, and coverage."""
     return {
-        "month": point.month,
         "total": point.total,
         "attributed_total": point.attributed_total,
         "shares": _shares(point.shares),
         "share_attributed": _shares(point.shares_attributed, ATTRIBUTED),
         "coverage": pct(point.coverage),
+    }
+
+
+def _monthly(point: MonthlyShares) -> dict[str, Any]:
+    return {
+        "month": point.month,
+        **_values(point),
         "partial": point.partial,
         "collected_on": _day(point.collected_on),
+    }
+
+
+def _daily(point: DailyShares) -> dict[str, Any]:
+    """A roll-up day's point; `counting_changes`: those since the previous point (this one is counted anew)."""
+    return {
+        "day": point.day.isoformat(),
+        **_values(point),
+        "counting_changes": _changes(point.counting_changes),
     }
 
 
@@ -94,6 +115,7 @@ def _signal(result: SignalResult, verdict: SignalVerdict) -> dict[str, Any]:
     total = result.latest_total
     attributed = result.latest_attributed_total
     monthly = [_monthly(point) for point in result.monthly]
+    points = [_daily(point) for point in result.points]
     return {
         "title": result.spec.title,
         "unit": result.spec.unit,
@@ -133,7 +155,8 @@ def _signal(result: SignalResult, verdict: SignalVerdict) -> dict[str, Any]:
         "cn_ahead_from_start": verdict.cn_ahead_from_start,
         "call": verdict.call,
         "monthly": monthly,
-        "counting_changes": _counting_changes(monthly, result.spec.unit, result.spec.history),
+        "points": points,
+        "counting_changes": _counting_changes(monthly + points, result.spec.unit, result.spec.history),
     }
 
 
