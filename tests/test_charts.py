@@ -29,6 +29,21 @@ def signal(history: str, monthly: list[dict[str, Any]], unit: str = "models") ->
     return {"title": "test", "history": history, "unit": unit, "monthly": monthly}
 
 
+def test_snapshot_series_draw_every_roll_up_day_after_the_months_before_the_roll_ups() -> None:
+    """Months from snapshots alone (before the first roll-up) keep their month-end point; from the first
+    roll-up day on, every roll-up day is a point and the month-end points are not drawn twice."""
+    monthly = [
+        point("2025-05", 10.0, 50.0, collected_on="2025-05-31"),  # before the roll-ups
+        point("2025-06", 21.0, 60.0, collected_on="2025-06-16"),  # the roll-up of 06-16
+    ]
+    days = [{**point("", cn, 60.0), "day": day} for day, cn in (("2025-06-09", 20.0), ("2025-06-16", 21.0))]
+    series = share_series({**signal("snapshot", monthly, unit="downloads"), "points": days})
+    assert series.x == [dt.date(2025, 5, 31), dt.date(2025, 6, 9), dt.date(2025, 6, 16)]
+    assert series.values["CN"] == [10.0, 20.0, 21.0]
+    # overlapping 30-day windows are one shaded stretch
+    assert series.windows == [(dt.date(2025, 5, 1), dt.date(2025, 6, 16))]
+
+
 def test_creation_series_leave_gaps_for_missing_months_and_keep_partial_months_apart() -> None:
     monthly = [
         point("2024-11", 30.0, 80.0),

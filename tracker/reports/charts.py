@@ -72,10 +72,32 @@ def _value(point: dict[str, Any], group: str) -> float:
     return NAN if value is None else value
 
 
+def snapshot_points(signal: dict[str, Any]) -> list[dict[str, Any]]:
+    """The points a snapshot signal draws, oldest first: every roll-up day (`points`), after the monthly points
+    of the months before the first roll-up (collections from snapshots only)."""
+    daily = signal.get("points") or []
+    if not daily:
+        return signal["monthly"]
+    first = point_day(daily[0])
+    return [point for point in signal["monthly"] if point_day(point) < first] + daily
+
+
+def _covered(windows: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """Overlapping 30-day windows (points less than 30 days apart) as one stretch, shaded once."""
+    stretches: list[tuple[dt.date, dt.date]] = []
+    for start, end in windows:
+        if stretches and start <= stretches[-1][1]:
+            stretches[-1] = (stretches[-1][0], end)
+        else:
+            stretches.append((start, end))
+    return stretches
+
+
 def share_series(signal: dict[str, Any]) -> ShareSeries:
     """The chart data of a signal. Creation signals: one place per calendar month from the first to the last,
     NaN where a month has no data, partial months only as separate points. Snapshot signals: each value at its
-    collection day, with a break where collections are more than SNAPSHOT_GAP_DAYS apart."""
+    day (every roll-up day, see snapshot_points), with a break where points are more than SNAPSHOT_GAP_DAYS
+    apart."""
     groups = [group for group, _, _ in LINES]
     values: dict[str, list[float]] = {group: [] for group in groups}
     partial: dict[str, list[tuple[dt.date, float]]] = {group: [] for group in groups}
@@ -99,7 +121,7 @@ def share_series(signal: dict[str, Any]) -> ShareSeries:
                 index += 1
         return ShareSeries(x, values, partial, windows)
     previous: dt.date | None = None
-    for point in points:
+    for point in snapshot_points(signal):
         day = point_day(point)
         if previous is not None and (day - previous).days > SNAPSHOT_GAP_DAYS:
             x.append(previous + (day - previous) / 2)  # a break in the line
@@ -114,7 +136,7 @@ def share_series(signal: dict[str, Any]) -> ShareSeries:
     changes = [
         (dt.date.fromisoformat(change["on"]), change["note"]) for change in signal.get("counting_changes", [])
     ]
-    return ShareSeries(x, values, partial, windows, changes)
+    return ShareSeries(x, values, partial, _covered(windows), changes)
 
 
 def share_chart(signal: dict[str, Any]) -> bytes | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from tracker.reports.tables import (
     LIMITS,
+    POINTS_NOTE,
     SHARES_NOTE,
     TITLE,
     counting_lines,
@@ -19,6 +20,8 @@ from tracker.reports.tables import (
     group_table,
     headline_lines,
     literature_table,
+    points_line,
+    points_table,
     publishers_table,
     roots_table,
     summary_table,
@@ -64,10 +67,18 @@ def render_markdown(figures: dict[str, Any]) -> str:
             *(text for line in counting_lines(signal) for text in (f"_{line}_", "")),
             *md_table(*group_table(signal)),
         ]
+        if line := points_line(signal):
+            lines += [f"_A point per roll-up day: {line} Every point is in the appendix._", ""]
     lines += ["## New derivatives by root publisher", "", *md_table(*roots_table(figures))]
     lines += ["## Top publishers", "", *md_table(*publishers_table(figures))]
     lines += ["## Comparison with the literature", "", *md_table(*literature_table(figures))]
     lines += ["## Limits", "", *(f"- {limit}" for limit in LIMITS), ""]
+    with_points = [signal for signal in figures["signals"].values() if signal.get("points")]
+    if with_points:
+        lines += ["## Appendix: a point per roll-up day", "", POINTS_NOTE, ""]
+        for signal in with_points:
+            lines += [f"### {signal['title']}: by day", "", str(points_line(signal)), ""]
+            lines += md_table(*points_table(signal))
     lines += ["Charts are in report.html; every figure is in report.json.", ""]
     return "\n".join(lines)
 
@@ -134,6 +145,13 @@ def render_html(figures: dict[str, Any], charts: dict[str, bytes | None]) -> str
             _image(charts.get(key), f"share over time: {signal['title']}"),
             html_table(*group_table(signal)),
         ]
+        if line := points_line(signal):
+            parts += [
+                f"<details><summary>A point per roll-up day: {e(line)}</summary>",
+                f'<p class="note">{e(POINTS_NOTE)}</p>',
+                html_table(*points_table(signal)),
+                "</details>",
+            ]
     parts += [
         "<h2>New derivatives by root publisher</h2>",
         _image(charts.get("derivatives_by_root_publisher"), "new derivatives by root namespace"),

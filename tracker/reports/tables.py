@@ -33,7 +33,18 @@ LIMITS = [
     "allowed for, but with a dozen points any interval is rough); a line that bends significantly inside the "
     "window is reported as a change of direction instead of a slope. Signals are weighed equally although "
     "they are not independent (downloads and likes move together).",
+    "Points per day: downloads and likes have a point for every roll-up day (each Hub dump read and each "
+    "collection day), drawn in their charts and tabled point by point, but their trends use one point per "
+    "month: a rolling 30-day count on days a week apart shares about three weeks of downloads with the next, "
+    "so daily or weekly points are not independent observations, and months are the unit comparable across "
+    "the API and dump eras.",
 ]
+
+POINTS_NOTE = (
+    "A point per roll-up day: every Hub dump read and every collection day rolled up, with that day's figures "
+    "(a 30-day download count covers the 30 days before its day). Shares are of the attributed total; coverage "
+    "is the share of the whole total that is attributed. Trends and the verdict use the monthly series only."
+)
 
 
 def fmt_pct(value: float | None) -> str:
@@ -224,6 +235,10 @@ def summary_table(figures: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
+def _after_change(days: list[str]) -> str:
+    return f" (first after the download counting change of {', '.join(days)})"
+
+
 def _first_points_after_changes(signal: dict[str, Any]) -> dict[str, str]:
     """month -> the counting change(s) its point is the first to be collected after."""
     marks: dict[str, list[str]] = {}
@@ -231,7 +246,7 @@ def _first_points_after_changes(signal: dict[str, Any]) -> dict[str, str]:
         point = next((p for p in signal["monthly"] if point_day(p).isoformat() >= change["on"]), None)
         if point is not None:
             marks.setdefault(point["month"], []).append(change["on"])
-    return {month: ", ".join(days) for month, days in marks.items()}
+    return {month: _after_change(days) for month, days in marks.items()}
 
 
 def group_table(signal: dict[str, Any], months: int | None = 13) -> tuple[list[str], list[list[str]]]:
@@ -254,8 +269,43 @@ def group_table(signal: dict[str, Any], months: int | None = 13) -> tuple[list[s
         if point.get("collected_on"):
             label += f", collected {point['collected_on']}"
         if point["month"] in after_change:
-            label += f" (first after the download counting change of {after_change[point['month']]})"
+            label += after_change[point["month"]]
         rows.append(row(label, point))
+    return headers, rows
+
+
+def points_line(signal: dict[str, Any]) -> str | None:
+    """How many roll-up days a signal has and over what stretch, with their range of coverage (None: none)."""
+    points = signal.get("points") or []
+    if not points:
+        return None
+    months = len({point["day"][:7] for point in points})
+    text = (
+        f"{len(points)} roll-up days from {points[0]['day']} to {points[-1]['day']} "
+        f"({months} calendar month{'s' if months != 1 else ''})"
+    )
+    coverages = [point["coverage"] for point in points if point["coverage"] is not None]
+    if coverages:
+        text += f", coverage {fmt_pct(min(coverages))} to {fmt_pct(max(coverages))}"
+    return text + "."
+
+
+def points_table(signal: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Every roll-up day of a signal, newest first: attributed total, CN's and the US's shares of it, coverage."""
+    headers = ["day", "attributed total", "CN of attributed", "US of attributed", "coverage", "CN of total"]
+    rows = []
+    for point in (signal.get("points") or [])[::-1]:
+        changes = [change["on"] for change in point["counting_changes"]]
+        rows.append(
+            [
+                point["day"] + (_after_change(changes) if changes else ""),
+                fmt_number(point["attributed_total"]),
+                fmt_pct(point["share_attributed"].get("CN")),
+                fmt_pct(point["share_attributed"].get("US")),
+                fmt_pct(point["coverage"]),
+                fmt_pct(point["shares"].get("CN")),
+            ]
+        )
     return headers, rows
 
 

@@ -66,12 +66,16 @@ def signal(figures: dict[str, Any], key: str) -> dict[str, Any] | None:
     alone = {"signals": {key: figure}}
     headers, rows = tables.summary_table(alone)
     monthly_headers, monthly_rows = tables.group_table(figure, months=None)
+    points_headers, points_rows = tables.points_table(figure)
     return {
         "figure": figure,
         "headline": tables.headline_lines(alone)[0],
         "shares_note": tables.SHARES_NOTE,
         "summary": Table(headers, rows, [key]),
         "monthly": Table(monthly_headers, monthly_rows, [""] * len(monthly_rows)),
+        "points_line": tables.points_line(figure),
+        "points_note": tables.POINTS_NOTE,
+        "points": Table(points_headers, points_rows, [""] * len(points_rows)),
         "countries": countries_table(figure),
         "series": series(figure),
     }
