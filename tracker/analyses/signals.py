@@ -7,7 +7,8 @@ not independent), and months are the unit comparable across the API and dump era
 
 Every signal is read from a view (see tracker/db/views.py and docs/sql-interface.md); the queries below only
 pick a view's columns. Aggregation happens in SQL, so the Python side handles at most a few thousand
-(month, country) rows whatever the size of the database.
+(month, country) rows whatever the size of the database, and for the points per day one row per roll-up day
+and country pair (a few hundred pairs a day).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from tracker.analyses.coverage import (
     Coverage,
@@ -56,7 +58,7 @@ class SignalSpec:
     latest_date_sql: str | None = None  # the date the latest figures describe
     daily_sql: str | None = None  # (day, country, value) rows laid out as the monthly rows: a point per day
     in_verdict: bool = True
-    country_column: int = 1  # which columns of a monthly row hold the country and the value
+    country_column: int = 1  # which columns of a monthly (and daily) row hold the country and the value
     value_column: int = 2
     source: str = (
         "huggingface"  # whose collection days and coverage apply: huggingface, github, github_contributors
@@ -258,7 +260,7 @@ def _collected_on(cover: Coverage, source: str, month: str) -> dt.date | None:
     return max(days) if days else None
 
 
-def _rows(session: Any, sql: str, cache: dict[str, list[Any]]) -> list[Any]:
+def _rows(session: Session, sql: str, cache: dict[str, list[Any]]) -> list[Any]:
     """The rows of `sql`, read once per cache (signals sharing a view)."""
     if sql not in cache:
         cache[sql] = list(session.execute(text(sql)).all())
