@@ -8,13 +8,16 @@ row; a name found only among `former_names` goes to the renamed row; any other m
 
 Every listed model's downloads and likes of the dump's day also go to a temporary staging table
 (`hf_dump_day`), from which the day's exact roll-up by country is computed (tracker.attribution.rollups)
-and the models missing from the dump are marked `unlisted_on` (never deleted).
+and the models missing from the dump are marked `unlisted_on` (never deleted). The repo ids whose lineage
+roots can have changed (new, renamed, other parents) go to a second one (`hf_dump_lineage`), for the roots
+to be brought up to date before the roll-up (tracker.attribution.lineage).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -26,28 +29,30 @@ from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
 from tracker.sources.huggingface.store import dump_hub_id, store_repos
 
 STAGING = "hf_dump_day"
+LINEAGE_CHANGES = "hf_dump_lineage"
+_TABLES = {  # temporary table -> (columns, the column indexed once the rows are in)
+    STAGING: ("hub_id VARCHAR(40) NOT NULL, downloads_30d BIGINT, likes BIGINT", "hub_id"),
+    LINEAGE_CHANGES: ("key VARCHAR(300) NOT NULL", "key"),
+}
 
 
 def start_dump(session: Session) -> None:
-    """Create (or empty) the staging table of the dump being written, in this session's connection."""
-    session.execute(
-        text(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} "
-            "(hub_id VARCHAR(40) NOT NULL, downloads_30d BIGINT, likes BIGINT)"
-        )
-    )
-    session.execute(text(f"DROP INDEX IF EXISTS ix_{STAGING}_hub_id"))  # built once the rows are in
-    session.execute(text(f"DELETE FROM {STAGING}"))
+    """Create (or empty) the staging tables of the dump being written, in this session's connection."""
+    for table, (columns, _) in _TABLES.items():
+        session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns})"))
+        session.execute(text(f"DROP INDEX IF EXISTS ix_{table}"))  # built once the rows are in
+        session.execute(text(f"DELETE FROM {table}"))
 
 
 def end_staging(session: Session) -> None:
-    """After the dump's last batch: index the staging table (one sorted build instead of an insert per row)
-    and give the planner its statistics.
+    """After the dump's last batch: index the staging tables (one sorted build instead of an insert per row)
+    and give the planner their statistics.
 
     Nothing analyzes temporary tables by itself; without statistics PostgreSQL plans the unlisted marks and
     the roll-up as if the table were small (a loop of one index probe per staged model)."""
-    session.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{STAGING}_hub_id ON {STAGING} (hub_id)"))
-    session.execute(text(f"ANALYZE {STAGING}"))
+    for table, (_, key) in _TABLES.items():
+        session.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{table} ON {table} ({key})"))
+        session.execute(text(f"ANALYZE {table}"))
 
 
 def _as_date(value: object) -> dt.date | None:
@@ -106,21 +111,38 @@ def store_dump_batch(session: Session, rows: Sequence[RepoRow], day: dt.date) ->
         if hub_id in stored and row.repo_id in renamed:
             continue  # the same model under its current and a former name: keep the current one
         stored[hub_id] = row
-    _stage(session, staged)
-    return store_repos(session, "models", list(stored.values()), day, from_dump=True) if stored else 0
+    _stage(session, STAGING, ("hub_id", "downloads_30d", "likes"), ("text", "int8", "int8"), staged)
+    if not stored:
+        return 0
+    changes: list[str] = []
+    count = store_repos(
+        session, "models", list(stored.values()), day, from_dump=True, lineage_changes=changes
+    )
+    _stage(session, LINEAGE_CHANGES, ("key",), ("text",), [(key,) for key in changes])
+    return count
 
 
-def _stage(session: Session, staged: list[tuple[str, int | None, int | None]]) -> None:
+def _stage(
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Append `rows` to a staging table: binary `COPY` on PostgreSQL (`types` are its type names)."""
+    if not rows:
+        return
     connection = session.connection()
+    listed = ", ".join(columns)
     if connection.dialect.name == "postgresql":
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {STAGING} (hub_id, downloads_30d, likes) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["text", "int8", "int8"])
-            for values in staged:
+        with cursor.copy(f"COPY {table} ({listed}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(list(types))
+            for values in rows:
                 copy.write_row(values)
         return
     connection.exec_driver_sql(
-        f"INSERT INTO {STAGING} (hub_id, downloads_30d, likes) VALUES (?, ?, ?)", staged
+        f"INSERT INTO {table} ({listed}) VALUES ({', '.join('?' * len(columns))})", list(rows)
     )
 
 

@@ -234,20 +234,29 @@ def _upsert_replayed_snapshots(
 
 
 def store_repos(
-    session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date, *, from_dump: bool = False
+    session: Session,
+    kind: str,
+    rows: Sequence[RepoRow],
+    run_date: dt.date,
+    *,
+    from_dump: bool = False,
+    lineage_changes: list[str] | None = None,
 ) -> int:
     """Upsert one page of models or datasets (distinct `_id`s), their snapshots, names and edges.
 
-    API pages first take over the rows a dump created for the same models (`from_dump` skips that)."""
+    API pages first take over the rows a dump created for the same models (`from_dump` skips that).
+    `lineage_changes` receives the lower-case repo ids whose lineage roots can have changed: new models,
+    both names of a renamed one, models whose parents changed."""
     if not rows:
         return 0
     if kind == "models" and not from_dump:
         _adopt_dump_rows(session, rows)
+    changes = lineage_changes if lineage_changes is not None else []
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return _store_postgresql(session, kind, rows, run_date)
+        return _store_postgresql(session, kind, rows, run_date, changes)
     if dialect == "sqlite":
-        return _store_sqlite(session, kind, rows, run_date)
+        return _store_sqlite(session, kind, rows, run_date, changes)
     raise ValueError(f"unsupported database back end {dialect!r} (SQLite or PostgreSQL)")
 
 
@@ -327,6 +336,44 @@ def _snapshot_copy_sql(table: str, snapshot_table: str, key: str, day: str, with
     )
 
 
+_Edge = tuple[str, str, int, str]  # parent_repo_id, relation, position, source
+EDGE_COLUMNS = "child_id, parent_repo_id, relation, position, source"
+
+
+def _edges_to_write(
+    current: Sequence[RepoRow],
+    known: dict[str, tuple[str, dt.date | None]],
+    ids: dict[str, int],
+    stored: Iterable[tuple[int, str, str, int, str]],
+    lineage_changes: list[str],
+) -> tuple[list[int], list[tuple[int, str, str, int, str]]]:
+    """Compare the page's edges with the `stored` ones of its known models: (ids whose stored edges go,
+    edges to insert). Unchanged edges stay as they are; `lineage_changes` gets the repo ids (lower case) of
+    new models, both names of renamed ones and models whose parents changed."""
+    before: dict[int, list[_Edge]] = {}
+    for child_id, *edge in stored:
+        before.setdefault(child_id, []).append(tuple(edge))  # type: ignore[arg-type]
+    stale: list[int] = []
+    edges: list[tuple[int, str, str, int, str]] = []
+    for row in current:
+        model_id = ids[row.hub_id]
+        new = [(parent.repo_id, parent.relation, parent.position, parent.source) for parent in row.parents]
+        old = before.get(model_id, [])
+        if sorted(old) == sorted(new):
+            if row.hub_id not in known:
+                lineage_changes.append(row.repo_id.lower())
+            elif known[row.hub_id][0] != row.repo_id:
+                lineage_changes.extend((known[row.hub_id][0].lower(), row.repo_id.lower()))
+            continue
+        if old:
+            stale.append(model_id)
+        edges.extend((model_id, *edge) for edge in new)
+        lineage_changes.append(row.repo_id.lower())
+        if row.hub_id in known and known[row.hub_id][0] != row.repo_id:
+            lineage_changes.append(known[row.hub_id][0].lower())
+    return stale, edges
+
+
 def _row_values(
     row: RepoRow, day: Any, model: bool, time: Callable[[Any], Any], flag: Callable[[Any], Any]
 ) -> tuple[Any, ...]:
@@ -403,17 +450,26 @@ def _fit_binary(types: Sequence[int], rows: Sequence[tuple[Any, ...]]) -> bool:
     return True
 
 
-def _store_postgresql(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
+def _store_postgresql(
+    session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date, lineage_changes: list[str]
+) -> int:
     import psycopg
 
     try:
         with session.connection().connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-            return _copy_page(session, cursor, kind, rows, run_date)
+            return _copy_page(session, cursor, kind, rows, run_date, lineage_changes)
     except psycopg.Error as error:  # raised by the driver directly: wrapped as SQLAlchemy would
         raise DBAPIError.instance(None, None, error, psycopg.Error) from error
 
 
-def _copy_page(session: Session, cursor: Any, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
+def _copy_page(
+    session: Session,
+    cursor: Any,
+    kind: str,
+    rows: Sequence[RepoRow],
+    run_date: dt.date,
+    lineage_changes: list[str],
+) -> int:
     model = kind == "models"
     item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
     table, snapshot_table = item.__tablename__, snapshot.__tablename__
@@ -469,20 +525,23 @@ def _copy_page(session: Session, cursor: Any, kind: str, rows: Sequence[RepoRow]
         replayed_ids = dict(cursor.fetchall())
         _upsert_replayed_snapshots(session, snapshot, key, replayed_ids, rows, replayed, run_date)
     if model:
-        stale = [ids[row.hub_id] for row in current if row.hub_id in known]
-        if stale:  # only models seen before can have stale edges
+        seen = [ids[row.hub_id] for row in current if row.hub_id in known]
+        stored: list[Any] = []
+        if seen:  # only models seen before have edges stored
+            cursor.execute(
+                f"SELECT {EDGE_COLUMNS} FROM hf_model_parents WHERE child_id = ANY(%s)",
+                (seen,),
+                prepare=False,
+            )
+            stored = cursor.fetchall()
+        stale, edges = _edges_to_write(current, known, ids, stored, lineage_changes)
+        if stale:
             cursor.execute("DELETE FROM hf_model_parents WHERE child_id = ANY(%s)", (stale,), prepare=False)
-        if any(row.parents for row in current):
-            with cursor.copy(
-                "COPY hf_model_parents (child_id, parent_repo_id, relation, position, source) "
-                "FROM STDIN (FORMAT BINARY)"
-            ) as copy:
+        if edges:
+            with cursor.copy(f"COPY hf_model_parents ({EDGE_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(["int4", "text", "text", "int4", "text"])
-                for row in current:
-                    for parent in row.parents:
-                        copy.write_row(
-                            (ids[row.hub_id], parent.repo_id, parent.relation, parent.position, parent.source)
-                        )
+                for edge in edges:
+                    copy.write_row(edge)
     return len(rows)
 
 
@@ -507,7 +566,9 @@ def _sqlite_flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _store_sqlite(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
+def _store_sqlite(
+    session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date, lineage_changes: list[str]
+) -> int:
     model = kind == "models"
     item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
     table, snapshot_table = item.__tablename__, snapshot.__tablename__
@@ -558,20 +619,21 @@ def _store_sqlite(session: Session, kind: str, rows: Sequence[RepoRow], run_date
         )
         _upsert_replayed_snapshots(session, snapshot, key, replayed_ids, rows, replayed, run_date)
     if model:
-        stale = [ids[row.hub_id] for row in current if row.hub_id in known]
-        if stale:  # only models seen before can have stale edges
+        seen = [ids[row.hub_id] for row in current if row.hub_id in known]
+        stored = (
+            connection.exec_driver_sql(
+                f"SELECT {EDGE_COLUMNS} FROM hf_model_parents WHERE child_id IN {_IDS}", (json.dumps(seen),)
+            ).all()
+            if seen  # only models seen before have edges stored
+            else []
+        )
+        stale, edges = _edges_to_write(current, known, ids, stored, lineage_changes)
+        if stale:
             connection.exec_driver_sql(
                 f"DELETE FROM hf_model_parents WHERE child_id IN {_IDS}", (json.dumps(stale),)
             )
-        edges = [
-            (ids[row.hub_id], parent.repo_id, parent.relation, parent.position, parent.source)
-            for row in current
-            for parent in row.parents
-        ]
         if edges:
             connection.exec_driver_sql(
-                "INSERT INTO hf_model_parents (child_id, parent_repo_id, relation, position, source) "
-                "VALUES (?, ?, ?, ?, ?)",
-                edges,
+                f"INSERT INTO hf_model_parents ({EDGE_COLUMNS}) VALUES (?, ?, ?, ?, ?)", edges
             )
     return len(rows)
