@@ -11,7 +11,13 @@ from tests.fakes.hub import hub_model
 from tracker.attribution.lineage import compute_roots, update_roots
 from tracker.db.engine import Database
 from tracker.db.models import Account, HfModel, HfModelParent
-from tracker.sources.huggingface.dump_store import LINEAGE_CHANGES, end_staging, start_dump, store_dump_batch
+from tracker.sources.huggingface.dump_store import (
+    LINEAGE_CHANGES,
+    end_dump,
+    end_staging,
+    start_dump,
+    store_dump_batch,
+)
 from tracker.sources.huggingface.parse import Parent, parse_model
 from tracker.sources.huggingface.store import store_repos
 
@@ -185,11 +191,12 @@ def _dump(database: Database, day: dt.date, models: dict[str, list[str]], batch:
         row.parents = [Parent(parent, relation, position, "dump") for position, parent in enumerate(parents)]
         rows.append(row)
     with database.session() as session:
-        start_dump(session)
+        into_empty = start_dump(session)
         for start in range(0, len(rows), batch):
-            store_dump_batch(session, rows[start : start + batch], day)
-        end_staging(session)
+            store_dump_batch(session, rows[start : start + batch], day, into_empty=into_empty)
+        end_staging(session, into_empty)
         update_roots(session.connection(), LINEAGE_CHANGES)
+        end_dump(session, into_empty)
 
 
 def _same_as_full_computation(database: Database) -> dict[str, tuple[str | None, str | None, bool | None]]:

@@ -37,6 +37,7 @@ from tracker.sources.huggingface.dump_read import read_dump
 from tracker.sources.huggingface.dump_store import (
     LINEAGE_CHANGES,
     STAGING,
+    end_dump,
     end_staging,
     mark_unlisted,
     start_dump,
@@ -298,21 +299,22 @@ class HubDumpSource(Source):
         rows = skipped = 0
         rows_progress = self.callbacks.rows_progress
         with self.database.session() as session:
-            start_dump(session)
+            into_empty = start_dump(session)
             for batch in read_dump(path):
                 context.check_stop()
-                store_dump_batch(session, batch.rows, commit.day)
+                store_dump_batch(session, batch.rows, commit.day, into_empty=into_empty)
                 rows += len(batch.rows) + batch.skipped
                 skipped += batch.skipped
                 if rows_progress:
                     rows_progress(rows)
-            end_staging(session)
+            end_staging(session, into_empty)
             listed = int(session.execute(text(f"SELECT COUNT(DISTINCT hub_id) FROM {STAGING}")).scalar() or 0)
             marked, again = mark_unlisted(session, commit.day)
             if marked or again:
                 log.info("dump %s: %d models no longer listed, %d listed again", commit.day, marked, again)
             if self.on_written is not None:
                 self.on_written(session, commit.day, STAGING, LINEAGE_CHANGES)
+            end_dump(session, into_empty)
             record_coverage(
                 session,
                 "dump",

@@ -23,7 +23,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tracker.db.bulk import rows_with_keys
-from tracker.db.models import FormerName, HfDump, HfModel
+from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
 from tracker.sources.huggingface.store import dump_hub_id, store_repos
@@ -36,23 +36,48 @@ _TABLES = {  # temporary table -> (columns, the column indexed once the rows are
 }
 
 
-def start_dump(session: Session) -> None:
-    """Create (or empty) the staging tables of the dump being written, in this session's connection."""
+# Indexes a dump into an empty hf_models builds once at its end instead of row by row (unique keys stay).
+_BULK_INDEXES = [
+    index for model in (HfModel, HfModelParent, HfModelSnapshot) for index in model.__table__.indexes
+]
+
+
+def start_dump(session: Session) -> bool:
+    """Create (or empty) the staging tables of the dump being written, in this session's connection.
+
+    Returns whether the dump goes into an empty hf_models (a first dump): then no batch looks up stored
+    models, and the secondary indexes are dropped until `end_dump` builds them again (in the dump's
+    transaction; until it commits, readers of those tables wait)."""
     for table, (columns, _) in _TABLES.items():
         session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns})"))
         session.execute(text(f"DROP INDEX IF EXISTS ix_{table}"))  # built once the rows are in
         session.execute(text(f"DELETE FROM {table}"))
+    empty = session.execute(text("SELECT 1 FROM hf_models LIMIT 1")).first() is None
+    if empty:
+        for index in _BULK_INDEXES:
+            index.drop(session.connection())
+    return empty
 
 
-def end_staging(session: Session) -> None:
+def end_dump(session: Session, empty: bool) -> None:
+    """After a dump into an empty hf_models (`start_dump` said so): build the indexes it dropped."""
+    if empty:
+        for index in _BULK_INDEXES:
+            index.create(session.connection())
+
+
+def end_staging(session: Session, into_empty: bool = False) -> None:
     """After the dump's last batch: index the staging tables (one sorted build instead of an insert per row)
-    and give the planner their statistics.
+    and give the planner their statistics, and those of a first dump's tables (`into_empty`) on PostgreSQL.
 
     Nothing analyzes temporary tables by itself; without statistics PostgreSQL plans the unlisted marks and
     the roll-up as if the table were small (a loop of one index probe per staged model)."""
     for table, (_, key) in _TABLES.items():
         session.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{table} ON {table} ({key})"))
         session.execute(text(f"ANALYZE {table}"))
+    if into_empty and session.get_bind().dialect.name == "postgresql":
+        for table in ("hf_models", "hf_model_parents"):
+            session.execute(text(f"ANALYZE {table}"))
 
 
 def _as_date(value: object) -> dt.date | None:
@@ -61,10 +86,15 @@ def _as_date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def store_dump_batch(session: Session, rows: Sequence[RepoRow], day: dt.date) -> int:
-    """Store one batch of a dump read for `day`; returns the models stored."""
+def store_dump_batch(
+    session: Session, rows: Sequence[RepoRow], day: dt.date, *, into_empty: bool = False
+) -> int:
+    """Store one batch of a dump read for `day`; returns the models stored. `into_empty`: the dump started on
+    an empty hf_models, so every model is new or an earlier batch's, under its placeholder key."""
     if not rows:
         return 0
+    if into_empty:
+        return _store_matched(session, rows, day, {}, {})
     names = [row.repo_id for row in rows]
     known = {
         repo_id: (hub_id, _as_date(metrics_on))
@@ -100,6 +130,18 @@ def store_dump_batch(session: Session, rows: Sequence[RepoRow], day: dt.date) ->
             for name, hub_id in renamed.items():
                 if hub_id in found:
                     known[name] = (hub_id, found[hub_id])
+    return _store_matched(session, rows, day, known, renamed)
+
+
+def _store_matched(
+    session: Session,
+    rows: Sequence[RepoRow],
+    day: dt.date,
+    known: dict[str, tuple[str, dt.date | None]],
+    renamed: dict[str, str],
+) -> int:
+    """Store a batch whose stored models were found: `known` maps a repo id to (hub_id, metrics_on),
+    `renamed` a former name to its model's hub_id."""
     stored: dict[str, RepoRow] = {}
     staged: list[tuple[str, int | None, int | None]] = []
     for row in rows:

@@ -303,10 +303,14 @@ def record_coverage(
 # --- Shared by the two back-end paths below ------------------------------------------------------------------
 
 
+_ROOTS = ("root_repo_id", "root_author_key", "root_mixed")
+
+
 def _insert_columns(model: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The columns a page inserts, in `_row_values` order, and those an existing row takes from it."""
     extra = _MODEL_ONLY if model else ()
-    return ("hub_id", *_SHARED[:-2], "metrics_on", "first_seen_on", "last_seen_on", *extra), _SHARED + extra
+    inserted = ("hub_id", *_SHARED[:-2], "metrics_on", "first_seen_on", "last_seen_on", *extra)
+    return (*inserted, *_ROOTS) if model else inserted, _SHARED + extra
 
 
 def _from_excluded(names: Iterable[str]) -> str:
@@ -399,7 +403,19 @@ def _row_values(
         day,
         day,
     )
-    return (*values, row.pipeline_tag, row.library_name) if model else values
+    if not model:
+        return values
+    return (*values, row.pipeline_tag, row.library_name, *_own_root(row, flag))
+
+
+def _own_root(row: RepoRow, flag: Callable[[Any], Any]) -> tuple[Any, Any, Any]:
+    """The root columns a new model is inserted with: a model without parents is its own root, which saves
+    rewriting most rows of a first dump; the lineage step (tracker.attribution.lineage) sets the others and
+    corrects any that differ (a repo id spelled in several cases)."""
+    if row.parents:
+        return None, None, None
+    key = row.repo_id.lower()
+    return row.repo_id, key.split("/", 1)[0] if "/" in key else None, flag(False)
 
 
 def _tags_json(tags: list[str] | None) -> str:
