@@ -26,7 +26,7 @@ from tracker.db.bulk import rows_with_keys
 from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
-from tracker.sources.huggingface.store import dump_hub_id, store_repos
+from tracker.sources.huggingface.store import Stored, dump_hub_id, store_repos
 
 STAGING = "hf_dump_day"
 LINEAGE_CHANGES = "hf_dump_lineage"
@@ -86,6 +86,9 @@ def _as_date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+_LOOKED_UP = ["hub_id", "repo_id", "metrics_on", "downloads_30d", "likes"]  # what store_repos looks up
+
+
 def store_dump_batch(
     session: Session, rows: Sequence[RepoRow], day: dt.date, *, into_empty: bool = False
 ) -> int:
@@ -97,9 +100,9 @@ def store_dump_batch(
         return _store_matched(session, rows, day, {}, {})
     names = [row.repo_id for row in rows]
     known = {
-        repo_id: (hub_id, _as_date(metrics_on))
-        for repo_id, hub_id, metrics_on in rows_with_keys(
-            session.connection(), HfModel.__table__, ["repo_id", "hub_id", "metrics_on"], "repo_id", names
+        repo_id: (hub_id, repo_id, _as_date(metrics_on), downloads_30d, likes)
+        for hub_id, repo_id, metrics_on, downloads_30d, likes in rows_with_keys(
+            session.connection(), HfModel.__table__, _LOOKED_UP, "repo_id", names
         )
     }
     missing = [name for name in names if name not in known]
@@ -118,18 +121,18 @@ def store_dump_batch(
         }
         if renamed:
             found = {
-                hub_id: _as_date(metrics_on)
-                for hub_id, metrics_on in rows_with_keys(
+                hub_id: (hub_id, repo_id, _as_date(metrics_on), downloads_30d, likes)
+                for hub_id, repo_id, metrics_on, downloads_30d, likes in rows_with_keys(
                     session.connection(),
                     HfModel.__table__,
-                    ["hub_id", "metrics_on"],
+                    _LOOKED_UP,
                     "hub_id",
                     sorted(set(renamed.values())),
                 )
             }
             for name, hub_id in renamed.items():
                 if hub_id in found:
-                    known[name] = (hub_id, found[hub_id])
+                    known[name] = found[hub_id]
     return _store_matched(session, rows, day, known, renamed)
 
 
@@ -137,15 +140,17 @@ def _store_matched(
     session: Session,
     rows: Sequence[RepoRow],
     day: dt.date,
-    known: dict[str, tuple[str, dt.date | None]],
+    known: dict[str, Stored],
     renamed: dict[str, str],
 ) -> int:
-    """Store a batch whose stored models were found: `known` maps a repo id to (hub_id, metrics_on),
-    `renamed` a former name to its model's hub_id."""
+    """Store a batch whose stored models were found: `known` maps a repo id to its model's stored
+    (hub_id, repo_id, metrics_on, downloads_30d, likes), `renamed` a former name to its model's hub_id."""
     stored: dict[str, RepoRow] = {}
+    looked_up: dict[str, Stored] = {}
     staged: list[tuple[str, int | None, int | None]] = []
     for row in rows:
-        hub_id, metrics_on = known.get(row.repo_id, (dump_hub_id(row.repo_id), None))
+        found = known.get(row.repo_id)
+        hub_id, metrics_on = (found[0], found[2]) if found else (dump_hub_id(row.repo_id), None)
         row.hub_id = hub_id
         staged.append((hub_id, row.downloads_30d, row.likes))
         if metrics_on is not None and metrics_on > day and (row.downloads_30d or 0) < ACTIVE_DOWNLOADS_30D:
@@ -153,12 +158,20 @@ def _store_matched(
         if hub_id in stored and row.repo_id in renamed:
             continue  # the same model under its current and a former name: keep the current one
         stored[hub_id] = row
+        if found:
+            looked_up[hub_id] = found
     _stage(session, STAGING, ("hub_id", "downloads_30d", "likes"), ("text", "int8", "int8"), staged)
     if not stored:
         return 0
     changes: list[str] = []
     count = store_repos(
-        session, "models", list(stored.values()), day, from_dump=True, lineage_changes=changes
+        session,
+        "models",
+        list(stored.values()),
+        day,
+        from_dump=True,
+        looked_up=list(looked_up.values()),
+        lineage_changes=changes,
     )
     _stage(session, LINEAGE_CHANGES, ("key",), ("text",), [(key,) for key in changes])
     return count

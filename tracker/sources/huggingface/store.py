@@ -175,6 +175,25 @@ def _memoised(processor: Any) -> Any:
     return process
 
 
+# A stored row as a page's lookup reads it: hub_id, repo_id, metrics_on, downloads_30d, likes.
+Stored = tuple[str, str, dt.date | None, int | None, int | None]
+
+
+class _Page(NamedTuple):
+    """What `store_repos` was given."""
+
+    kind: str
+    rows: Sequence[RepoRow]
+    run_date: dt.date
+    looked_up: Sequence[Stored]
+    lineage_changes: list[str]
+
+    def to_look_up(self) -> list[str]:
+        """The hub ids of the rows the caller did not look up."""
+        done = {stored[0] for stored in self.looked_up}
+        return [row.hub_id for row in self.rows if row.hub_id not in done]
+
+
 class _PageState(NamedTuple):
     """What the database already held for a page's items, and what follows for this page."""
 
@@ -240,23 +259,25 @@ def store_repos(
     run_date: dt.date,
     *,
     from_dump: bool = False,
+    looked_up: Sequence[Stored] = (),
     lineage_changes: list[str] | None = None,
 ) -> int:
     """Upsert one page of models or datasets (distinct `_id`s), their snapshots, names and edges.
 
     API pages first take over the rows a dump created for the same models (`from_dump` skips that).
+    `looked_up`: stored rows the caller already read for some of the page's items (the others are looked up).
     `lineage_changes` receives the lower-case repo ids whose lineage roots can have changed: new models,
     both names of a renamed one, models whose parents changed."""
     if not rows:
         return 0
     if kind == "models" and not from_dump:
         _adopt_dump_rows(session, rows)
-    changes = lineage_changes if lineage_changes is not None else []
+    page = _Page(kind, rows, run_date, looked_up, lineage_changes if lineage_changes is not None else [])
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return _store_postgresql(session, kind, rows, run_date, changes)
+        return _store_postgresql(session, page)
     if dialect == "sqlite":
-        return _store_sqlite(session, kind, rows, run_date, changes)
+        return _store_sqlite(session, page)
     raise ValueError(f"unsupported database back end {dialect!r} (SQLite or PostgreSQL)")
 
 
@@ -466,65 +487,60 @@ def _fit_binary(types: Sequence[int], rows: Sequence[tuple[Any, ...]]) -> bool:
     return True
 
 
-def _store_postgresql(
-    session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date, lineage_changes: list[str]
-) -> int:
+def _store_postgresql(session: Session, page: _Page) -> int:
     import psycopg
 
     try:
         with session.connection().connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-            return _copy_page(session, cursor, kind, rows, run_date, lineage_changes)
+            return _copy_page(session, cursor, page)
     except psycopg.Error as error:  # raised by the driver directly: wrapped as SQLAlchemy would
         raise DBAPIError.instance(None, None, error, psycopg.Error) from error
 
 
-def _copy_page(
-    session: Session,
-    cursor: Any,
-    kind: str,
-    rows: Sequence[RepoRow],
-    run_date: dt.date,
-    lineage_changes: list[str],
-) -> int:
+def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
+    kind, rows, run_date, lineage_changes = page.kind, page.rows, page.run_date, page.lineage_changes
     model = kind == "models"
     item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
     table, snapshot_table = item.__tablename__, snapshot.__tablename__
     entity = "hf_model" if model else "hf_dataset"
     key = "model_id" if model else "dataset_id"
 
-    cursor.execute(
-        f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id = ANY(%s)",
-        ([row.hub_id for row in rows],),
-        prepare=False,
-    )
-    known, previous, replayed, current = _page_state(session, entity, rows, cursor.fetchall(), run_date)
+    stored = list(page.looked_up)
+    if to_look_up := page.to_look_up():
+        cursor.execute(
+            f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id = ANY(%s)",
+            (to_look_up,),
+            prepare=False,
+        )
+        stored += cursor.fetchall()
+    known, previous, replayed, current = _page_state(session, entity, rows, stored, run_date)
 
     ids: dict[str, int] = {}
     if current:
         columns, updated = _insert_columns(model)
-        page = f"hf_page_{kind}"
+        page_table = f"hf_page_{kind}"
         listed = ", ".join(columns)
         cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {page} ON COMMIT DELETE ROWS AS "
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {page_table} ON COMMIT DELETE ROWS AS "
             f"SELECT 0 AS ord, {listed} FROM {table} WITH NO DATA",
             prepare=False,
         )
-        cursor.execute(f"DELETE FROM {page}", prepare=False)  # pages before this one in the transaction
+        cursor.execute(f"DELETE FROM {page_table}", prepare=False)  # pages before this one in the transaction
         values = [
             (position, *_row_values(row, run_date, model, _pg_time, _same))
             for position, row in enumerate(current)
         ]
-        types = _binary_types(cursor, page, ("ord", *columns))
+        types = _binary_types(cursor, page_table, ("ord", *columns))
         binary = _fit_binary(types, values)
         with cursor.copy(
-            f"COPY {page} (ord, {listed}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+            f"COPY {page_table} (ord, {listed}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
         ) as copy:
             if binary:
                 copy.set_types(types)
             for row_values in values:
                 copy.write_row(row_values)
         cursor.execute(
-            f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {page} ORDER BY ord "
+            f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {page_table} ORDER BY ord "
             f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(updated)} RETURNING hub_id, id",
             prepare=False,
         )
@@ -582,9 +598,8 @@ def _sqlite_flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _store_sqlite(
-    session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date, lineage_changes: list[str]
-) -> int:
+def _store_sqlite(session: Session, page: _Page) -> int:
+    kind, rows, run_date, lineage_changes = page.kind, page.rows, page.run_date, page.lineage_changes
     model = kind == "models"
     item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
     table, snapshot_table = item.__tablename__, snapshot.__tablename__
@@ -593,19 +608,21 @@ def _store_sqlite(
     connection = session.connection()
     day = run_date.isoformat()
 
-    stored = (
-        (
-            hub_id,
-            repo_id,
-            dt.date.fromisoformat(metrics_on[:10]) if metrics_on else None,
-            downloads_30d,
-            likes,
-        )
-        for hub_id, repo_id, metrics_on, downloads_30d, likes in connection.exec_driver_sql(
-            f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id IN {_IDS}",
-            (json.dumps([row.hub_id for row in rows]),),
-        )
-    )
+    stored = list(page.looked_up)
+    if to_look_up := page.to_look_up():
+        stored += [
+            (
+                hub_id,
+                repo_id,
+                dt.date.fromisoformat(metrics_on[:10]) if metrics_on else None,
+                downloads_30d,
+                likes,
+            )
+            for hub_id, repo_id, metrics_on, downloads_30d, likes in connection.exec_driver_sql(
+                f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id IN {_IDS}",
+                (json.dumps(to_look_up),),
+            )
+        ]
     known, previous, replayed, current = _page_state(session, entity, rows, stored, run_date)
 
     ids: dict[str, int] = {}
