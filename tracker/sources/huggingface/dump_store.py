@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from tracker.db.bulk import rows_with_keys
+from tracker.db.bulk import copy_values, rows_with_keys
 from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
-from tracker.sources.huggingface.store import Stored, dump_hub_id, store_repos
+from tracker.sources.huggingface.store import LOOKUP_COLUMNS, Stored, dump_hub_id, store_repos
 
 STAGING = "hf_dump_day"
 LINEAGE_CHANGES = "hf_dump_lineage"
@@ -86,9 +85,6 @@ def _as_date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-_LOOKED_UP = ["hub_id", "repo_id", "metrics_on", "downloads_30d", "likes"]  # what store_repos looks up
-
-
 def store_dump_batch(
     session: Session, rows: Sequence[RepoRow], day: dt.date, *, into_empty: bool = False
 ) -> int:
@@ -100,9 +96,9 @@ def store_dump_batch(
         return _store_matched(session, rows, day, {}, {})
     names = [row.repo_id for row in rows]
     known = {
-        repo_id: (hub_id, repo_id, _as_date(metrics_on), downloads_30d, likes)
-        for hub_id, repo_id, metrics_on, downloads_30d, likes in rows_with_keys(
-            session.connection(), HfModel.__table__, _LOOKED_UP, "repo_id", names
+        repo_id: (hub_id, repo_id, _as_date(metrics_on), *rest)
+        for hub_id, repo_id, metrics_on, *rest in rows_with_keys(
+            session.connection(), HfModel.__table__, LOOKUP_COLUMNS, "repo_id", names
         )
     }
     missing = [name for name in names if name not in known]
@@ -121,11 +117,11 @@ def store_dump_batch(
         }
         if renamed:
             found = {
-                hub_id: (hub_id, repo_id, _as_date(metrics_on), downloads_30d, likes)
-                for hub_id, repo_id, metrics_on, downloads_30d, likes in rows_with_keys(
+                hub_id: (hub_id, repo_id, _as_date(metrics_on), *rest)
+                for hub_id, repo_id, metrics_on, *rest in rows_with_keys(
                     session.connection(),
                     HfModel.__table__,
-                    _LOOKED_UP,
+                    LOOKUP_COLUMNS,
                     "hub_id",
                     sorted(set(renamed.values())),
                 )
@@ -143,8 +139,8 @@ def _store_matched(
     known: dict[str, Stored],
     renamed: dict[str, str],
 ) -> int:
-    """Store a batch whose stored models were found: `known` maps a repo id to its model's stored
-    (hub_id, repo_id, metrics_on, downloads_30d, likes), `renamed` a former name to its model's hub_id."""
+    """Store a batch whose stored models were found: `known` maps a repo id to its model's stored row
+    (LOOKUP_COLUMNS), `renamed` a former name to its model's hub_id."""
     stored: dict[str, RepoRow] = {}
     looked_up: dict[str, Stored] = {}
     staged: list[tuple[str, int | None, int | None]] = []
@@ -160,7 +156,8 @@ def _store_matched(
         stored[hub_id] = row
         if found:
             looked_up[hub_id] = found
-    _stage(session, STAGING, ("hub_id", "downloads_30d", "likes"), ("text", "int8", "int8"), staged)
+    connection = session.connection()
+    copy_values(connection, STAGING, ("hub_id", "downloads_30d", "likes"), ("text", "int8", "int8"), staged)
     if not stored:
         return 0
     changes: list[str] = []
@@ -173,32 +170,8 @@ def _store_matched(
         looked_up=list(looked_up.values()),
         lineage_changes=changes,
     )
-    _stage(session, LINEAGE_CHANGES, ("key",), ("text",), [(key,) for key in changes])
+    copy_values(connection, LINEAGE_CHANGES, ("key",), ("text",), [(key,) for key in changes])
     return count
-
-
-def _stage(
-    session: Session,
-    table: str,
-    columns: Sequence[str],
-    types: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
-) -> None:
-    """Append `rows` to a staging table: binary `COPY` on PostgreSQL (`types` are its type names)."""
-    if not rows:
-        return
-    connection = session.connection()
-    listed = ", ".join(columns)
-    if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table} ({listed}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(list(types))
-            for values in rows:
-                copy.write_row(values)
-        return
-    connection.exec_driver_sql(
-        f"INSERT INTO {table} ({listed}) VALUES ({', '.join('?' * len(columns))})", list(rows)
-    )
 
 
 def mark_unlisted(session: Session, day: dt.date) -> tuple[int, int]:

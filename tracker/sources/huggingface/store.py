@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from tracker.db.bulk import copy_values
 from tracker.db.models import (
     CollectorState,
     FormerName,
@@ -175,8 +176,10 @@ def _memoised(processor: Any) -> Any:
     return process
 
 
-# A stored row as a page's lookup reads it: hub_id, repo_id, metrics_on, downloads_30d, likes.
-Stored = tuple[str, str, dt.date | None, int | None, int | None]
+# A stored row as a page's lookup reads it (metrics_on as a date, created_at as the driver gives it).
+LOOKUP_COLUMNS = ("hub_id", "repo_id", "metrics_on", "downloads_30d", "likes", "author_key", "created_at")
+Stored = tuple[str, str, dt.date | None, int | None, int | None, str | None, Any]
+_LOOKUP = ", ".join(LOOKUP_COLUMNS)
 
 
 class _Page(NamedTuple):
@@ -210,13 +213,13 @@ def _page_state(
     stored: Iterable[tuple[str, str, dt.date | None, int | None, int | None]],
     run_date: dt.date,
 ) -> _PageState:
-    """Sort a page against `stored` (hub_id, repo_id, metrics_on, downloads_30d, likes) and record renames.
+    """Sort a page against `stored` (rows of LOOKUP_COLUMNS) and record renames.
 
     A replay of an earlier day (TRACKER_TODAY in the past) adds that day's snapshots but leaves newer names and
     inline metrics alone."""
     known: dict[str, tuple[str, dt.date | None]] = {}
     previous: dict[str, Previous] = {}
-    for hub_id, repo_id, metrics_on, downloads_30d, likes in stored:
+    for hub_id, repo_id, metrics_on, downloads_30d, likes, *_ in stored:
         known[hub_id] = (repo_id, metrics_on)
         previous[hub_id] = Previous(downloads_30d, likes, metrics_on)
     replayed = {hub_id for hub_id, (_, on) in known.items() if on is not None and on > run_date}
@@ -362,7 +365,8 @@ def _snapshot_copy_sql(table: str, snapshot_table: str, key: str, day: str, with
 
 
 _Edge = tuple[str, str, int, str]  # parent_repo_id, relation, position, source
-EDGE_COLUMNS = "child_id, parent_repo_id, relation, position, source"
+EDGE_COLUMNS = ("child_id", "parent_repo_id", "relation", "position", "source")
+_EDGE_TYPES = ("int4", "text", "text", "int4", "text")  # positions and ids are small: binary COPY is safe
 
 
 def _edges_to_write(
@@ -508,7 +512,7 @@ def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
     stored = list(page.looked_up)
     if to_look_up := page.to_look_up():
         cursor.execute(
-            f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id = ANY(%s)",
+            f"SELECT {_LOOKUP} FROM {table} WHERE hub_id = ANY(%s)",
             (to_look_up,),
             prepare=False,
         )
@@ -561,7 +565,7 @@ def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
         stored: list[Any] = []
         if seen:  # only models seen before have edges stored
             cursor.execute(
-                f"SELECT {EDGE_COLUMNS} FROM hf_model_parents WHERE child_id = ANY(%s)",
+                f"SELECT {', '.join(EDGE_COLUMNS)} FROM hf_model_parents WHERE child_id = ANY(%s)",
                 (seen,),
                 prepare=False,
             )
@@ -569,11 +573,7 @@ def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
         stale, edges = _edges_to_write(current, known, ids, stored, lineage_changes)
         if stale:
             cursor.execute("DELETE FROM hf_model_parents WHERE child_id = ANY(%s)", (stale,), prepare=False)
-        if edges:
-            with cursor.copy(f"COPY hf_model_parents ({EDGE_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(["int4", "text", "text", "int4", "text"])
-                for edge in edges:
-                    copy.write_row(edge)
+        copy_values(session.connection(), "hf_model_parents", EDGE_COLUMNS, _EDGE_TYPES, edges)
     return len(rows)
 
 
@@ -585,6 +585,10 @@ def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
 # dates as ISO text, flags as 0/1, JSON text) without its per-value processors.
 
 _IDS = "(SELECT value FROM json_each(?))"
+_INDEXED = {
+    item.__tablename__: {column.name for index in item.__table__.indexes for column in index.columns}
+    for item in (HfModel, HfDataset)
+}
 
 
 def _sqlite_time(value: dt.datetime | None) -> str | None:
@@ -611,16 +615,9 @@ def _store_sqlite(session: Session, page: _Page) -> int:
     stored = list(page.looked_up)
     if to_look_up := page.to_look_up():
         stored += [
-            (
-                hub_id,
-                repo_id,
-                dt.date.fromisoformat(metrics_on[:10]) if metrics_on else None,
-                downloads_30d,
-                likes,
-            )
-            for hub_id, repo_id, metrics_on, downloads_30d, likes in connection.exec_driver_sql(
-                f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id IN {_IDS}",
-                (json.dumps(to_look_up),),
+            (hub_id, repo_id, dt.date.fromisoformat(metrics_on[:10]) if metrics_on else None, *rest)
+            for hub_id, repo_id, metrics_on, *rest in connection.exec_driver_sql(
+                f"SELECT {_LOOKUP} FROM {table} WHERE hub_id IN {_IDS}", (json.dumps(to_look_up),)
             )
         ]
     known, previous, replayed, current = _page_state(session, entity, rows, stored, run_date)
@@ -628,11 +625,23 @@ def _store_sqlite(session: Session, page: _Page) -> int:
     ids: dict[str, int] = {}
     if current:
         columns, updated = _insert_columns(model)
-        connection.exec_driver_sql(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-            f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(updated)}",
-            [_row_values(row, day, model, _sqlite_time, _sqlite_flag) for row in current],
-        )
+        # SQLite rewrites the index entries of every column a SET names, even to the same value (five times
+        # the cost of the update): rows whose indexed columns keep their stored values leave them out.
+        indexed = [name for name in updated if name in _INDEXED[table]]
+        positions = [columns.index(name) for name in indexed]
+        same = {entry[0]: tuple(entry[LOOKUP_COLUMNS.index(name)] for name in indexed) for entry in stored}
+        pages: tuple[list[Any], list[Any]] = ([], [])  # (changed or new, indexed columns unchanged)
+        for values in (_row_values(row, day, model, _sqlite_time, _sqlite_flag) for row in current):
+            pages[same.get(values[0]) == tuple(values[p] for p in positions)].append(values)
+        for page, update in zip(
+            pages, (updated, [name for name in updated if name not in indexed]), strict=True
+        ):
+            if page:
+                connection.exec_driver_sql(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+                    f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(update)}",
+                    page,
+                )
         ids = dict(
             connection.exec_driver_sql(
                 f"SELECT hub_id, id FROM {table} WHERE hub_id IN {_IDS}",
@@ -655,7 +664,8 @@ def _store_sqlite(session: Session, page: _Page) -> int:
         seen = [ids[row.hub_id] for row in current if row.hub_id in known]
         stored = (
             connection.exec_driver_sql(
-                f"SELECT {EDGE_COLUMNS} FROM hf_model_parents WHERE child_id IN {_IDS}", (json.dumps(seen),)
+                f"SELECT {', '.join(EDGE_COLUMNS)} FROM hf_model_parents WHERE child_id IN {_IDS}",
+                (json.dumps(seen),),
             ).all()
             if seen  # only models seen before have edges stored
             else []
@@ -665,8 +675,5 @@ def _store_sqlite(session: Session, page: _Page) -> int:
             connection.exec_driver_sql(
                 f"DELETE FROM hf_model_parents WHERE child_id IN {_IDS}", (json.dumps(stale),)
             )
-        if edges:
-            connection.exec_driver_sql(
-                f"INSERT INTO hf_model_parents ({EDGE_COLUMNS}) VALUES (?, ?, ?, ?, ?)", edges
-            )
+        copy_values(connection, "hf_model_parents", EDGE_COLUMNS, _EDGE_TYPES, edges)
     return len(rows)
