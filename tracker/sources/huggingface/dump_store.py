@@ -58,9 +58,9 @@ def start_dump(session: Session) -> bool:
     return empty
 
 
-def end_dump(session: Session, empty: bool) -> None:
+def end_dump(session: Session, into_empty: bool) -> None:
     """After a dump into an empty hf_models (`start_dump` said so): build the indexes it dropped."""
-    if empty:
+    if into_empty:
         for index in _BULK_INDEXES:
             index.create(session.connection())
 
