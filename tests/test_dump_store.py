@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from tests.fakes.hub import hub_model
 from tracker.db.engine import Database
-from tracker.sources.huggingface.dump_store import start_dump, store_dump_batch
+from tracker.sources.huggingface.dump_store import end_dump, start_dump, store_dump_batch
 from tracker.sources.huggingface.parse import RepoRow, parse_model
 from tracker.sources.huggingface.store import dump_hub_id, store_repos
 
@@ -22,6 +24,13 @@ def dump_row(repo_id: str, downloads: int = 500) -> RepoRow:
     return row
 
 
+def write_batch(session: Session, batch: list[RepoRow], day: dt.date) -> None:
+    """One batch as a whole dump's writes (the path `start_dump` chooses, indexes built again at the end)."""
+    into_empty = start_dump(session)
+    store_dump_batch(session, batch, day, into_empty=into_empty)
+    end_dump(session, into_empty)
+
+
 def rows(database: Database, sql: str) -> list[tuple[Any, ...]]:
     with database.engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text(sql))]
@@ -29,8 +38,7 @@ def rows(database: Database, sql: str) -> list[tuple[Any, ...]]:
 
 def test_the_api_takes_over_a_row_the_dump_created(database: Database) -> None:
     with database.session() as session:
-        start_dump(session)
-        store_dump_batch(session, [dump_row("org/model")], DAY)
+        write_batch(session, [dump_row("org/model")], DAY)
     [(row_id, hub_id)] = rows(database, "SELECT id, hub_id FROM hf_models")
     assert hub_id == dump_hub_id("org/model")
     api = parse_model(hub_model("org/model", downloads=700))
@@ -44,8 +52,7 @@ def test_a_dump_row_under_a_new_name_merges_into_the_api_row_after_a_rename(data
     old = parse_model(hub_model("org/old-name", hub_id="a1" * 12, downloads=300))
     with database.session() as session:
         store_repos(session, "models", [old], DAY - dt.timedelta(days=7))
-        start_dump(session)
-        store_dump_batch(session, [dump_row("org/new-name", downloads=400)], DAY)  # renamed meanwhile
+        write_batch(session, [dump_row("org/new-name", downloads=400)], DAY)  # renamed meanwhile
     assert len(rows(database, "SELECT id FROM hf_models")) == 2
     renamed = parse_model(hub_model("org/new-name", hub_id="a1" * 12, downloads=450))
     with database.session() as session:
@@ -65,9 +72,8 @@ def test_a_dump_matches_stored_models_by_repo_id_and_former_name(database: Datab
     with database.session() as session:
         store_repos(session, "models", [parse_model(hub_model("org/before", hub_id="b2" * 12))], DAY)
         store_repos(session, "models", [api], DAY + dt.timedelta(days=14))
-        start_dump(session)
         # an older dump: the model under its former name; only the active head gets that day's snapshot
-        store_dump_batch(session, [dump_row("org/before", downloads=150)], DAY + dt.timedelta(days=7))
+        write_batch(session, [dump_row("org/before", downloads=150)], DAY + dt.timedelta(days=7))
     assert rows(database, "SELECT hub_id, repo_id, downloads_30d FROM hf_models") == [
         ("b2" * 12, "org/current", 50)
     ]
@@ -79,8 +85,7 @@ def test_a_batch_of_a_dump_finds_every_model_the_api_stored(database: Database) 
     api = [parse_model(hub_model(f"org/m{i}", downloads=10 * i)) for i in range(5)]
     with database.session() as session:
         store_repos(session, "models", api, DAY)
-        start_dump(session)
-        store_dump_batch(
+        write_batch(
             session, [dump_row(f"org/m{i}", downloads=i) for i in range(5)] + [dump_row("x/new")], DAY
         )
     stored = dict(rows(database, "SELECT repo_id, hub_id FROM hf_models"))
@@ -98,8 +103,7 @@ def test_counts_too_large_for_their_column_are_refused_never_wrapped_around(data
     fine = dump_row("org/plain")
     try:
         with database.session() as session:
-            start_dump(session)
-            store_dump_batch(session, [fine, big], DAY)
+            write_batch(session, [fine, big], DAY)
     except DBAPIError:
         assert database.backend == "postgresql"
         assert rows(database, "SELECT repo_id FROM hf_models") == []
@@ -110,3 +114,55 @@ def test_counts_too_large_for_their_column_are_refused_never_wrapped_around(data
         ("org/plain", fine.likes),
         ("org/popular", 2**40 + 7),
     ]
+
+
+def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
+    database: Database, tmp_path: Path
+) -> None:
+    """The bulk path (no lookups, indexes built at the end) and the path that matches every model against
+    the stored ones give the same tables, row for row, on an empty database; a model listed twice in
+    different batches included."""
+    from tests.dump_data import Variant, models_of, parquet_bytes
+    from tracker.attribution.lineage import update_roots
+    from tracker.sources.huggingface.dump_read import read_dump
+    from tracker.sources.huggingface.dump_store import LINEAGE_CHANGES, end_staging, mark_unlisted
+
+    listed = models_of(3, count=60)
+    path = tmp_path / "models.parquet"
+    path.write_bytes(parquet_bytes([*listed, listed[2]], Variant()))
+
+    def write(bulk: bool) -> dict[str, list[tuple[Any, ...]]]:
+        with database.session() as session:
+            into_empty = start_dump(session)
+            assert into_empty
+            for batch in read_dump(path, batch_rows=9):
+                store_dump_batch(session, batch.rows, DAY, into_empty=bulk)
+            end_staging(session, into_empty)
+            mark_unlisted(session, DAY)
+            update_roots(session.connection(), LINEAGE_CHANGES)
+            end_dump(session, into_empty)
+        key = "(SELECT hub_id FROM hf_models m WHERE m.id = {}) AS hub_id"
+        tables = {
+            "models": rows(database, "SELECT * FROM hf_models ORDER BY hub_id"),
+            "parents": rows(
+                database,
+                f"SELECT {key.format('child_id')}, parent_repo_id, relation, position, source "
+                "FROM hf_model_parents ORDER BY 1, 2",
+            ),
+            "snapshots": rows(
+                database,
+                f"SELECT {key.format('model_id')}, captured_on, downloads_30d, downloads_all_time, likes, "
+                "trending_score FROM hf_model_snapshots ORDER BY 1, 2",
+            ),
+        }
+        with database.session() as session:
+            for table in ("hf_model_snapshots", "hf_model_parents", "hf_models"):
+                session.execute(text(f"DELETE FROM {table}"))
+        return tables
+
+    bulk, matched = write(True), write(False)
+    assert len(bulk["models"]) == len(listed) and bulk["parents"] and bulk["snapshots"]
+    without_id = [[row[1:] for row in result["models"]] for result in (bulk, matched)]  # ids keep counting
+    assert without_id[0] == without_id[1]
+    assert bulk["parents"] == matched["parents"]
+    assert bulk["snapshots"] == matched["snapshots"]

@@ -1,12 +1,27 @@
-"""Lineage roots: farthest first-parent ancestor, uncollected roots, cycles, merges (SQLite and PostgreSQL)."""
+"""Lineage roots: farthest first-parent ancestor, uncollected roots, cycles, merges, and the same roots kept up
+to date dump by dump (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select, text
 
-from tracker.attribution.lineage import compute_roots
+from tests.fakes.hub import hub_model
+from tracker.attribution.lineage import compute_roots, update_roots
 from tracker.db.engine import Database
 from tracker.db.models import Account, HfModel, HfModelParent
+from tracker.sources.huggingface.dump_store import (
+    LINEAGE_CHANGES,
+    end_dump,
+    end_staging,
+    start_dump,
+    store_dump_batch,
+)
+from tracker.sources.huggingface.parse import Parent, parse_model
+from tracker.sources.huggingface.store import store_repos
+
+DAY = dt.date(2025, 3, 3)
 
 
 def add_models(database: Database, models: dict[str, list[str]], relation: str = "finetune") -> None:
@@ -160,3 +175,113 @@ def test_old_sqlite_without_update_from_writes_the_same_roots(database: Database
         assert compute_roots(database).updated == 4
     assert roots(database) == expected
     assert expected["c/ft"] == ("Qwen/Qwen3-8B", "qwen", False)
+
+
+# --- Roots brought up to date inside each dump's transaction (update_roots) -------------------------------
+
+
+def _dump(database: Database, day: dt.date, models: dict[str, list[str]], batch: int = 7) -> None:
+    """Write `models` (repo id -> parents, first = primary) as one dump of `day`, in batches, with the roots'
+    update a backfill runs before the day's roll-up."""
+    rows = []
+    for repo_id, parents in models.items():
+        row = parse_model(hub_model(repo_id, downloads=10))
+        row.hub_id = ""
+        relation = "merge" if len(parents) > 1 else "finetune"
+        row.parents = [Parent(parent, relation, position, "dump") for position, parent in enumerate(parents)]
+        rows.append(row)
+    with database.session() as session:
+        into_empty = start_dump(session)
+        for start in range(0, len(rows), batch):
+            store_dump_batch(session, rows[start : start + batch], day, into_empty=into_empty)
+        end_staging(session, into_empty)
+        update_roots(session.connection(), LINEAGE_CHANGES)
+        end_dump(session, into_empty)
+
+
+def _same_as_full_computation(database: Database) -> dict[str, tuple[str | None, str | None, bool | None]]:
+    """The roots after a dump, checked against a full computation (which then finds nothing to rewrite)."""
+    after_dump = roots(database)
+    assert compute_roots(database).updated == 0
+    assert roots(database) == after_dump
+    return after_dump
+
+
+def test_each_dump_leaves_the_roots_a_full_computation_gives(database: Database) -> None:
+    add_hf_countries(database, {"Qwen": "CN", "meta-llama": "US", "mistralai": "FR"})
+    fillers = {f"filler/m{number}": [] for number in range(40)}  # keeps later dumps on the incremental path
+    first = {
+        **fillers,
+        "Qwen/base": [],
+        "a/ft1": ["Qwen/base"],
+        "b/ft2": ["a/ft1"],
+        "c/ft3": ["B/FT2"],  # parents match case-insensitively
+        "x/kid": ["later/parent"],  # collected only by the second dump
+        "y/grandkid": ["x/kid"],
+        "s/switch": ["Qwen/base"],
+        "s/kid": ["s/switch"],
+        "cyc/one": ["cyc/two"],
+        "cyc/two": ["cyc/one"],
+        "cyc/child": ["cyc/one"],
+        "m2/merge": ["Qwen/base", "x/kid"],  # x/kid's root has no country yet: not mixed
+        "m2/ft": ["m2/merge"],
+    }
+    _dump(database, DAY, first)
+    result = _same_as_full_computation(database)
+    assert result["c/ft3"] == ("Qwen/base", "qwen", False)
+    assert result["y/grandkid"][:2] == ("later/parent", "later")
+    assert result["cyc/child"] == (None, None, False)
+    assert result["m2/ft"] == ("Qwen/base", "qwen", False)
+
+    second = {
+        **first,
+        "Qwen/base": ["Qwen/pre"],  # the root of a chain of four moves up
+        "d/ft4": ["c/ft3"],
+        "later/parent": ["meta-llama/L"],
+        "s/switch": ["mistralai/M"],
+        "cyc/two": ["Qwen/base"],  # the cycle is broken
+        "m/merge": ["Qwen/base", "meta-llama/L"],
+        "m/ft": ["m/merge"],
+    }
+    _dump(database, DAY + dt.timedelta(days=7), second)
+    result = _same_as_full_computation(database)
+    assert result["d/ft4"] == ("Qwen/pre", "qwen", False)
+    assert result["a/ft1"][:2] == ("Qwen/pre", "qwen")
+    assert result["y/grandkid"][:2] == ("meta-llama/L", "meta-llama")
+    assert result["s/kid"][:2] == ("mistralai/M", "mistralai")
+    assert result["cyc/child"][:2] == ("Qwen/pre", "qwen")
+    assert result["m/ft"] == ("Qwen/pre", "qwen", True)
+    assert result["m2/ft"] == ("Qwen/pre", "qwen", True)  # its merge's second parent now has a US root
+
+    third = {**second, "cyc/two": ["cyc/child"], "m/merge": ["Qwen/base"]}  # a new cycle; the merge gone
+    _dump(database, DAY + dt.timedelta(days=14), third)
+    result = _same_as_full_computation(database)
+    assert result["cyc/one"] == (None, None, False)
+    assert result["m/ft"] == ("Qwen/pre", "qwen", False)
+
+
+def test_a_dump_listing_a_renamed_model_under_its_former_name_moves_its_derivatives(
+    database: Database,
+) -> None:
+    api = parse_model(hub_model("r/old-name", hub_id="c3" * 12))
+    renamed = parse_model(hub_model("r/new-name", hub_id="c3" * 12))
+    renamed.parents = [Parent("meta-llama/L", "finetune", 0, "tag")]
+    with database.session() as session:
+        store_repos(session, "models", [api], DAY)
+        store_repos(session, "models", [renamed], DAY + dt.timedelta(days=1))
+    fillers = {f"filler/m{number}": [] for number in range(20)}
+    _dump(
+        database, DAY + dt.timedelta(days=2), {**fillers, "r/kid": ["r/new-name"], "r/kid2": ["r/old-name"]}
+    )
+    result = _same_as_full_computation(database)
+    assert result["r/kid"][:2] == ("meta-llama/L", "meta-llama")
+    assert result["r/kid2"][:2] == ("r/old-name", "r")
+    # the dump lists the model under its former name again: both names' derivatives change root
+    _dump(
+        database,
+        DAY + dt.timedelta(days=9),
+        {**fillers, "r/kid": ["r/new-name"], "r/kid2": ["r/old-name"], "r/old-name": ["meta-llama/L"]},
+    )
+    result = _same_as_full_computation(database)
+    assert result["r/kid"][:2] == ("r/new-name", "r")
+    assert result["r/kid2"][:2] == ("meta-llama/L", "meta-llama")

@@ -6,6 +6,10 @@ chain of length n takes about log2(n) passes over the table. A parent that was n
 and is the root; its namespace (the part of the repo id before `/`) is what the root is attributed by.
 Self-references are ignored; a chain that runs into a cycle has no root (NULL). A merge whose parents' roots
 belong to different countries is flagged `root_mixed`, and so is every model descended from it.
+
+`compute_roots` resolves every model; `update_roots` (run inside a dump's transaction) only the models whose
+roots can have changed, named by the writer, and their descendants, with the stored roots of the other models
+as the ends of their chains. Both give the same columns.
 """
 
 from __future__ import annotations
@@ -21,7 +25,16 @@ from tracker.db.engine import Database
 
 log = logging.getLogger(__name__)
 
-WORK_TABLES = ("lineage_names", "lineage_step", "lineage_next", "lineage_mixed")
+WORK_TABLES = (
+    "lineage_names",
+    "lineage_step",
+    "lineage_next",
+    "lineage_mixed",
+    "lineage_roots",
+    "lineage_affected",
+    "lineage_nodes",
+    "lineage_outside",
+)
 
 
 @dataclass
@@ -81,15 +94,16 @@ def _jump(connection: Connection, dialect: str) -> tuple[int, int]:
         passes += 1
 
 
-def _first_parents(connection: Connection, dialect: str) -> None:
-    """lineage_step(node, anc, mixed=0): each collected model's first listed parent, by lower-case repo id."""
+def _first_parents(connection: Connection, dialect: str, models: str = "hf_models") -> None:
+    """lineage_step(node, anc, mixed=0): the first listed parent of each model of `models` (a table with
+    `id` and `repo_id`), by lower-case repo id."""
     _drop(connection, "lineage_step")
     _create(
         connection,
         dialect,
         "lineage_step",
-        """SELECT lower(m.repo_id) AS node, MIN(lower(p.parent_repo_id)) AS anc, 0 AS mixed
-           FROM hf_models m
+        f"""SELECT lower(m.repo_id) AS node, MIN(lower(p.parent_repo_id)) AS anc, 0 AS mixed
+           FROM {models} m
            JOIN hf_model_parents p ON p.child_id = m.id
            WHERE lower(p.parent_repo_id) <> lower(m.repo_id)
              AND p.position = (SELECT MIN(p2.position) FROM hf_model_parents p2
@@ -101,82 +115,197 @@ def _first_parents(connection: Connection, dialect: str) -> None:
 
 def compute_roots(database: Database) -> LineageSummary:
     """Write root_repo_id, root_author_key and root_mixed on every hf_models row. Idempotent."""
-    summary = LineageSummary()
-    dialect = database.backend
     with database.engine.begin() as connection:
-        _drop(connection, *WORK_TABLES)
-        # The spelling of every repo id (collected models first, then parents seen only in edges).
-        _create(
-            connection,
-            dialect,
-            "lineage_names",
-            "SELECT lower(repo_id) AS key, MIN(repo_id) AS repo_id FROM hf_models GROUP BY lower(repo_id)",
-            "key",
+        return _compute_all(connection)
+
+
+def _compute_all(connection: Connection) -> LineageSummary:
+    summary = LineageSummary()
+    dialect = connection.dialect.name
+    _drop(connection, *WORK_TABLES)
+    # The spelling of every repo id (collected models first, then parents seen only in edges).
+    _create(
+        connection,
+        dialect,
+        "lineage_names",
+        "SELECT lower(repo_id) AS key, MIN(repo_id) AS repo_id FROM hf_models GROUP BY lower(repo_id)",
+        "key",
+    )
+    connection.execute(
+        text(
+            """INSERT INTO lineage_names (key, repo_id)
+               SELECT lower(p.parent_repo_id), MIN(p.parent_repo_id) FROM hf_model_parents p
+               LEFT JOIN lineage_names n ON n.key = lower(p.parent_repo_id)
+               WHERE n.key IS NULL GROUP BY lower(p.parent_repo_id)"""
         )
-        connection.execute(
-            text(
-                """INSERT INTO lineage_names (key, repo_id)
-                   SELECT lower(p.parent_repo_id), MIN(p.parent_repo_id) FROM hf_model_parents p
-                   LEFT JOIN lineage_names n ON n.key = lower(p.parent_repo_id)
-                   WHERE n.key IS NULL GROUP BY lower(p.parent_repo_id)"""
-            )
-        )
-        # Pass 1: roots.
-        _first_parents(connection, dialect)
-        summary.models = connection.execute(text("SELECT COUNT(*) FROM lineage_step")).scalar_one()
-        passes, cycles = _jump(connection, dialect)
-        summary.passes += passes
-        summary.in_cycles = cycles
-        if cycles:
-            connection.execute(
-                text("UPDATE lineage_step SET anc = NULL WHERE anc IN (SELECT node FROM lineage_step)")
-            )
-            log.warning("%d models have base-model chains that run into a cycle; their root is NULL", cycles)
-        # Merges whose parents' roots have different (known) countries.
-        root_of_parent = "COALESCE(r.anc, lower(p.parent_repo_id))"
-        _drop(connection, "lineage_mixed")
-        _create(
-            connection,
-            dialect,
-            "lineage_mixed",
-            f"""SELECT lower(m.repo_id) AS node FROM hf_models m
-                JOIN hf_model_parents p ON p.child_id = m.id
-                LEFT JOIN lineage_step r ON r.node = lower(p.parent_repo_id)
-                JOIN accounts a ON a.platform = 'hf' AND a.country IS NOT NULL
-                     AND a.handle_key = {_namespace(dialect, root_of_parent)}
-                GROUP BY lower(m.repo_id) HAVING COUNT(DISTINCT a.country) > 1""",
-            "node",
-        )
-        summary.mixed_merges = connection.execute(text("SELECT COUNT(*) FROM lineage_mixed")).scalar_one()
-        roots = "lineage_roots"
-        _drop(connection, roots)
-        connection.execute(text(f"ALTER TABLE lineage_step RENAME TO {roots}"))
-        # Pass 2: propagate the mixed flag down first-parent chains (only when there is something to spread).
-        if summary.mixed_merges:
-            _first_parents(connection, dialect)
-            connection.execute(
-                text("UPDATE lineage_step SET mixed = 1 WHERE node IN (SELECT node FROM lineage_mixed)")
-            )
-            passes, _ = _jump(connection, dialect)
-            summary.passes += passes
-            connection.execute(
-                text(
-                    f"UPDATE {roots} SET mixed = 1 WHERE node IN (SELECT node FROM lineage_step WHERE mixed = 1)"
-                )
-            )
-            _drop(connection, "lineage_step")
-        summary.updated = _write_roots(connection, dialect, roots)
-        _drop(connection, *WORK_TABLES, roots)
+    )
+    _first_parents(connection, dialect)
+    summary.models = connection.execute(text("SELECT COUNT(*) FROM lineage_step")).scalar_one()
+    _resolve(connection, dialect, summary, "hf_models", boundary=None)
+    summary.updated = _write_roots(connection, dialect, "lineage_roots", "hf_models")
+    _drop(connection, *WORK_TABLES)
     return summary
 
 
-def _write_roots(connection: Connection, dialect: str, roots: str) -> int:
-    """Copy the computed roots onto hf_models, touching only rows whose values change; returns how many."""
+def _resolve(
+    connection: Connection, dialect: str, summary: LineageSummary, models: str, boundary: str | None
+) -> None:
+    """From the first parents in lineage_step (of the models of `models`), lineage_roots(node, anc, mixed).
+
+    `boundary`, when given, is a SELECT of (node, anc, mixed) rows added to each pass: models outside
+    `models` whose stored roots end the chains that reach them (a self-loop for a stored NULL root)."""
+    # Pass 1: roots.
+    if boundary:
+        connection.execute(
+            text(f"INSERT INTO lineage_step (node, anc, mixed) SELECT node, anc, 0 FROM ({boundary}) b")
+        )
+    passes, cycles = _jump(connection, dialect)
+    summary.passes += passes
+    summary.in_cycles = cycles
+    if cycles:
+        connection.execute(
+            text("UPDATE lineage_step SET anc = NULL WHERE anc IN (SELECT node FROM lineage_step)")
+        )
+        log.warning("%d models have base-model chains that run into a cycle; their root is NULL", cycles)
+    # Merges whose parents' roots have different (known) countries.
+    root_of_parent = "COALESCE(r.anc, lower(p.parent_repo_id))"
+    _drop(connection, "lineage_mixed")
+    _create(
+        connection,
+        dialect,
+        "lineage_mixed",
+        f"""SELECT lower(m.repo_id) AS node FROM {models} m
+            JOIN hf_model_parents p ON p.child_id = m.id
+            LEFT JOIN lineage_step r ON r.node = lower(p.parent_repo_id)
+            JOIN accounts a ON a.platform = 'hf' AND a.country IS NOT NULL
+                 AND a.handle_key = {_namespace(dialect, root_of_parent)}
+            GROUP BY lower(m.repo_id) HAVING COUNT(DISTINCT a.country) > 1""",
+        "node",
+    )
+    summary.mixed_merges = connection.execute(text("SELECT COUNT(*) FROM lineage_mixed")).scalar_one()
+    roots = "lineage_roots"
+    _drop(connection, roots)
+    connection.execute(text(f"ALTER TABLE lineage_step RENAME TO {roots}"))
+    inherited = (
+        boundary
+        and connection.execute(text(f"SELECT 1 FROM ({boundary}) b WHERE b.mixed = 1 LIMIT 1")).first()
+    )
+    # Pass 2: propagate the mixed flag down first-parent chains (only when there is something to spread).
+    if summary.mixed_merges or inherited:
+        _first_parents(connection, dialect, models)
+        if boundary:
+            connection.execute(
+                text(
+                    f"INSERT INTO lineage_step (node, anc, mixed) SELECT node, anc, mixed FROM ({boundary}) b"
+                )
+            )
+        connection.execute(
+            text("UPDATE lineage_step SET mixed = 1 WHERE node IN (SELECT node FROM lineage_mixed)")
+        )
+        passes, _ = _jump(connection, dialect)
+        summary.passes += passes
+        connection.execute(
+            text(
+                f"UPDATE {roots} SET mixed = 1 WHERE node IN (SELECT node FROM lineage_step WHERE mixed = 1)"
+            )
+        )
+        _drop(connection, "lineage_step")
+
+
+def update_roots(connection: Connection, changes: str) -> LineageSummary:
+    """Bring the roots up to date after a write that named in table `changes` (column `key`, lower-case repo
+    ids) the models whose roots can have changed; their descendants, and models never resolved, are resolved
+    with them. When most models changed (a first dump) every model is resolved, which is cheaper."""
+    dialect = connection.dialect.name
+    changed = connection.execute(text(f"SELECT COUNT(*) FROM {changes}")).scalar_one()
+    if not changed:
+        return LineageSummary()
+    if 2 * changed > connection.execute(text("SELECT COUNT(*) FROM hf_models")).scalar_one():
+        return _compute_all(connection)
+    summary = LineageSummary()
+    _drop(connection, *WORK_TABLES)
+    _create(
+        connection,
+        dialect,
+        "lineage_affected",
+        f"""WITH RECURSIVE affected(key) AS (
+                SELECT key FROM {changes}
+                UNION SELECT lower(repo_id) FROM hf_models WHERE root_mixed IS NULL
+                UNION
+                SELECT lower(m.repo_id) FROM affected a
+                JOIN hf_model_parents p ON lower(p.parent_repo_id) = a.key
+                JOIN hf_models m ON m.id = p.child_id)
+            SELECT key FROM affected""",
+        "key",
+    )
+    # `IN (subquery)`, not a join: one pass over hf_models on both back ends (no index on lower(repo_id)).
+    _create(
+        connection,
+        dialect,
+        "lineage_nodes",
+        """SELECT id, repo_id, lower(repo_id) AS key FROM hf_models
+           WHERE lower(repo_id) IN (SELECT key FROM lineage_affected)""",
+        "id",
+    )
+    mixed = "CASE WHEN m.root_mixed THEN 1 ELSE 0 END"
+    _create(
+        connection,
+        dialect,
+        "lineage_outside",
+        f"""SELECT lower(m.repo_id) AS key, MIN(m.repo_id) AS repo_id, MIN(lower(m.root_repo_id)) AS root,
+                   MIN(m.root_repo_id) AS root_repo_id, MAX({mixed}) AS mixed
+            FROM hf_models m WHERE lower(m.repo_id) IN (
+                SELECT lower(p.parent_repo_id) FROM lineage_nodes n JOIN hf_model_parents p ON p.child_id = n.id
+                WHERE lower(p.parent_repo_id) NOT IN (SELECT key FROM lineage_affected))
+            GROUP BY lower(m.repo_id)""",
+        "key",
+    )
+    _first_parents(connection, dialect, "lineage_nodes")
+    summary.models = connection.execute(text("SELECT COUNT(*) FROM lineage_step")).scalar_one()
+    boundary = (
+        "SELECT key AS node, COALESCE(root, key) AS anc, mixed FROM lineage_outside "
+        "WHERE root IS NULL OR root <> key"
+    )
+    _resolve(connection, dialect, summary, "lineage_nodes", boundary)
+    # Spellings: the models resolved and their collected parents, the stored roots reached through those,
+    # then roots seen only in edges.
+    _create(
+        connection,
+        dialect,
+        "lineage_names",
+        """SELECT key, MIN(repo_id) AS repo_id FROM lineage_nodes GROUP BY key
+           UNION ALL SELECT key, repo_id FROM lineage_outside""",
+        "key",
+    )
+    connection.execute(
+        text(
+            """INSERT INTO lineage_names (key, repo_id)
+               SELECT root, MIN(root_repo_id) FROM lineage_outside
+               WHERE root IS NOT NULL AND root NOT IN (SELECT key FROM lineage_names) GROUP BY root"""
+        )
+    )
+    connection.execute(
+        text(
+            """INSERT INTO lineage_names (key, repo_id)
+               SELECT lower(p.parent_repo_id), MIN(p.parent_repo_id) FROM hf_model_parents p
+               WHERE lower(p.parent_repo_id) IN (
+                   SELECT anc FROM lineage_roots WHERE anc NOT IN (SELECT key FROM lineage_names))
+               GROUP BY lower(p.parent_repo_id)"""
+        )
+    )
+    summary.updated = _write_roots(connection, dialect, "lineage_roots", "lineage_nodes")
+    _drop(connection, *WORK_TABLES)
+    return summary
+
+
+def _write_roots(connection: Connection, dialect: str, roots: str, models: str) -> int:
+    """Copy the computed roots of the models of `models` onto hf_models, touching only rows whose values
+    change; returns how many."""
     root_key = "COALESCE(r.anc, CASE WHEN r.node IS NULL THEN lower(m.repo_id) END)"
     final = f"""SELECT m.id AS model_id, n.repo_id AS root_repo_id,
                        {_namespace(dialect, root_key)} AS root_author_key,
                        CASE WHEN r.mixed = 1 THEN 1 ELSE 0 END AS root_mixed
-                FROM hf_models m
+                FROM {models} m
                 LEFT JOIN {roots} r ON r.node = lower(m.repo_id)
                 LEFT JOIN lineage_names n ON n.key = {root_key}"""
     different = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"

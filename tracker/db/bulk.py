@@ -4,7 +4,8 @@ SQLAlchemy's executemany converts every value through its types and the ORM's bu
 hundreds of thousands of rows that dominates. These helpers convert through the column types once per
 value with the types' own bind processors (so stored values are exactly what SQLAlchemy would store) and
 hand the rows to the driver: `COPY` on PostgreSQL, `executemany` on SQLite. Keys for lookups travel as one
-array (`= ANY(...)`) or one JSON array (`json_each`), never as thousands of parameters.
+array (`= ANY(...)`) or one JSON array (`json_each`), never as thousands of parameters. Values already in the
+driver's form (the Hub store's edges, a dump's staging tables) go in by binary `COPY` (`copy_values`).
 """
 
 from __future__ import annotations
@@ -69,3 +70,29 @@ def insert_rows(
             )
     finally:
         cursor.close()
+
+
+def copy_values(
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert `rows` of values the driver takes as they are into `table` (any table, temporary ones too):
+    binary `COPY` on PostgreSQL, where `types` are the columns' type names, `executemany` on SQLite.
+
+    psycopg's binary form wraps an integer too large for its column around: only for values that fit."""
+    if not rows:
+        return
+    listed = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table} ({listed}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(list(types))
+            for values in rows:
+                copy.write_row(values)
+        return
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} ({listed}) VALUES ({', '.join('?' * len(columns))})", list(rows)
+    )

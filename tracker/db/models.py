@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -128,6 +129,8 @@ class HfModel(Base):
     __table_args__ = (
         Index("ix_hf_models_created_at", "created_at"),
         Index("ix_hf_models_author_key", "author_key"),
+        # room for HOT updates: every dump updates every row (migration 0007)
+        {"postgresql_with": {"fillfactor": 60}},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -173,7 +176,11 @@ class HfModelParent(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)  # order listed by the Hub (first = primary)
     source: Mapped[str] = mapped_column(String(10))  # 'tag' or 'card'
 
-    __table_args__ = (Index("ix_hf_model_parents_parent_repo_id", "parent_repo_id"),)
+    __table_args__ = (
+        Index("ix_hf_model_parents_parent_repo_id", "parent_repo_id"),
+        # parents are matched case-insensitively (tracker.attribution.lineage)
+        Index("ix_hf_model_parents_parent_key", text("lower(parent_repo_id)")),
+    )
 
 
 class HfModelSnapshot(Base):

@@ -2,17 +2,22 @@
 
 This layer joins what the sources may not: the dump reader (tracker.sources.huggingface.dump_collect) and
 attribution. Attribution (registry to accounts, lineage roots) runs before the first dump and once more at
-the end, not per dump; each dump's day is rolled up by country from its own figures as it is written.
+the end; inside each dump's transaction the lineage roots of the models it changed are brought up to date
+and its day is rolled up by country from its own figures, so each day counts under that day's roots.
 Dumps are applied oldest first, under the Hugging Face collection lock (shared with the API source).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session
+
 from tracker.analyses.coverage import stale_dump_note
+from tracker.attribution.lineage import update_roots
 from tracker.attribution.rollups import refresh_dump_totals
 from tracker.collection import collect
 from tracker.config import Settings
@@ -53,6 +58,13 @@ class BackfillResult:
         return self.status in (RATE_LIMITED, INTERRUPTED)
 
 
+def _roots_and_totals(session: Session, day: dt.date, staging: str, lineage_changes: str) -> None:
+    """What a dump's transaction needs from attribution: the roots of the models it changed, then the day's
+    roll-up."""
+    update_roots(session.connection(), lineage_changes)
+    refresh_dump_totals(session, day, staging)
+
+
 def ingest_dumps(
     database: Database,
     settings: Settings,
@@ -81,7 +93,7 @@ def ingest_dumps(
         plan,
         newest_only=newest_only,
         stop=stop,
-        on_written=refresh_dump_totals,
+        on_written=_roots_and_totals,
         callbacks=callbacks,
     )
     collected = collect(database, source, settings.today, wait=wait, stop=stop)

@@ -6,8 +6,9 @@ the task's checkpoint says once it is whole on disk), then written in one transa
 `hf_dumps` is not planned unless forced; a killed run leaves the dump it was on unwritten and its file (or
 partial file) on disk, and the next run continues with that dump.
 
-The day's roll-up needs attribution's countries, which live above this layer: the caller passes
-`on_written(session, day, staging_table)` (tracker.scheduler.backfill passes the roll-up).
+The day's lineage roots and roll-up need attribution, which lives above this layer: the caller passes
+`on_written(session, day, staging_table, lineage_changes_table)` (tracker.scheduler.backfill passes the
+roots' update and the roll-up).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from tracker.http.download import ByteProgress, Downloader
 from tracker.sources.huggingface.api import RetryOptions, make_client
 from tracker.sources.huggingface.dump_read import read_dump
 from tracker.sources.huggingface.dump_store import (
+    LINEAGE_CHANGES,
     STAGING,
+    end_dump,
     end_staging,
     mark_unlisted,
     start_dump,
@@ -59,7 +62,8 @@ INGESTED, DUPLICATE, SKIPPED = "ingested", "duplicate", "skipped"
 
 # (rows stored so far in this dump)
 RowProgress = Callable[[int], None]
-OnWritten = Callable[[Session, dt.date, str], None]
+# (session, day, staging table, table of the repo ids whose lineage roots can have changed)
+OnWritten = Callable[[Session, dt.date, str, str], None]
 
 
 @dataclass(frozen=True)
@@ -290,26 +294,27 @@ class HubDumpSource(Source):
     def _write(
         self, commit: DumpCommit, path: Path, etag: str | None, size: int | None, context: TaskContext
     ) -> tuple[int, int]:
-        """The whole dump in one transaction: rows, unlisted marks, roll-up, coverage, its `hf_dumps` row and
-        the task's progress."""
+        """The whole dump in one transaction: rows, unlisted marks, lineage roots, roll-up, coverage, its
+        `hf_dumps` row and the task's progress."""
         rows = skipped = 0
         rows_progress = self.callbacks.rows_progress
         with self.database.session() as session:
-            start_dump(session)
+            into_empty = start_dump(session)
             for batch in read_dump(path):
                 context.check_stop()
-                store_dump_batch(session, batch.rows, commit.day)
+                store_dump_batch(session, batch.rows, commit.day, into_empty=into_empty)
                 rows += len(batch.rows) + batch.skipped
                 skipped += batch.skipped
                 if rows_progress:
                     rows_progress(rows)
-            end_staging(session)
+            end_staging(session, into_empty)
             listed = int(session.execute(text(f"SELECT COUNT(DISTINCT hub_id) FROM {STAGING}")).scalar() or 0)
             marked, again = mark_unlisted(session, commit.day)
             if marked or again:
                 log.info("dump %s: %d models no longer listed, %d listed again", commit.day, marked, again)
             if self.on_written is not None:
-                self.on_written(session, commit.day, STAGING)
+                self.on_written(session, commit.day, STAGING, LINEAGE_CHANGES)
+            end_dump(session, into_empty)
             record_coverage(
                 session,
                 "dump",

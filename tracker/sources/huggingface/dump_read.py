@@ -103,12 +103,12 @@ def _gated(value: Any) -> str | None:
     return None
 
 
-def _parents(repo_id: str, tags: list[str] | None, base_models: Any, tagged: bool) -> list[Parent]:
+def _parents(repo_id: str, lineage_tags: list[str] | None, base_models: Any) -> list[Parent]:
     """`base_model:` tags first (as the API collector reads them), then parents only `baseModels` names.
-    `tagged`: whether any tag starts with `base_model:` (found for the whole batch at once)."""
-    if not tagged and not base_models:
+    `lineage_tags`: the row's tags, or only those starting with `base_model:` (found for a whole batch)."""
+    if not lineage_tags and not base_models:
         return []
-    parents = parse_lineage(repo_id, tags, {}) if tagged else []
+    parents = parse_lineage(repo_id, lineage_tags, {}) if lineage_tags else []
     if not isinstance(base_models, dict) or not base_models.get("models"):
         return parents
     relation = base_models.get("relation")
@@ -129,14 +129,19 @@ def _parents(repo_id: str, tags: list[str] | None, base_models: Any, tagged: boo
     return parents
 
 
-def _rows_with_tag_prefix(batch: pa.RecordBatch, prefix: str) -> set[int]:
-    """Indices of the rows with a tag starting with `prefix`, computed by pyarrow for the whole batch."""
-    index = batch.schema.get_field_index("tags")
-    if index < 0 or not _is_string_list(batch.schema.field(index).type):
-        return set()
-    tags = batch.column(index)
-    matches = pc.starts_with(pc.list_flatten(tags), prefix)
-    return set(pc.filter(pc.list_parent_indices(tags), matches).to_pylist())
+def _tags_with_prefix(tags: pa.Array, prefix: str) -> dict[int, list[str]]:
+    """For each row (by index) with tags starting with `prefix`, those tags in order, found by pyarrow for the
+    whole batch (`tags` is a list<string> column)."""
+    flat = pc.list_flatten(tags)
+    matches = pc.starts_with(flat, prefix)
+    found: dict[int, list[str]] = {}
+    for row, tag in zip(
+        pc.filter(pc.list_parent_indices(tags), matches).to_pylist(),
+        pc.filter(flat, matches).to_pylist(),
+        strict=True,
+    ):
+        found.setdefault(row, []).append(tag)
+    return found
 
 
 def _is_string_list(kind: pa.DataType) -> bool:
@@ -165,7 +170,10 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
         values = {name: _column(batch, name) for name in COLUMNS}
         index = batch.schema.get_field_index("tags")
         tags_checked = index >= 0 and _is_string_list(batch.schema.field(index).type)
-        tagged = _rows_with_tag_prefix(batch, "base_model:")
+        # a list<string> column's lineage and licence tags are found by pyarrow for the whole batch; tags of
+        # another type are checked and read row by row below
+        lineage_tags = _tags_with_prefix(batch.column(index), "base_model:") if tags_checked else {}
+        licenses = _tags_with_prefix(batch.column(index), "license:") if tags_checked else {}
         rows: dict[str, RepoRow] = {}
         skipped = 0
         for i in range(batch.num_rows):
@@ -191,7 +199,7 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
                 created_at_unknown=created == PLACEHOLDER_DATETIME,
                 created_at_raw=created,
                 last_modified=_time(values["lastModified"][i]),
-                license=_license(tags, {}),
+                license=_license(licenses.get(i) if tags_checked else tags, {}),
                 gated=_gated(values["gated"][i]),
                 private=None,
                 disabled=None,
@@ -202,6 +210,8 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
                 trending_score=_count(values["trendingScore"][i]),
                 pipeline_tag=_text(values["pipeline_tag"][i], 100),
                 library_name=_text(values["library_name"][i], 100),
-                parents=_parents(repo_id, tags, values["baseModels"][i], i in tagged),
+                parents=_parents(
+                    repo_id, lineage_tags.get(i) if tags_checked else tags, values["baseModels"][i]
+                ),
             )
         yield DumpBatch(list(rows.values()), skipped)

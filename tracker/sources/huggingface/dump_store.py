@@ -8,7 +8,9 @@ row; a name found only among `former_names` goes to the renamed row; any other m
 
 Every listed model's downloads and likes of the dump's day also go to a temporary staging table
 (`hf_dump_day`), from which the day's exact roll-up by country is computed (tracker.attribution.rollups)
-and the models missing from the dump are marked `unlisted_on` (never deleted).
+and the models missing from the dump are marked `unlisted_on` (never deleted). The repo ids whose lineage
+roots can have changed (new, renamed, other parents) go to a second one (`hf_dump_lineage`), for the roots
+to be brought up to date before the roll-up (tracker.attribution.lineage).
 """
 
 from __future__ import annotations
@@ -19,35 +21,62 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from tracker.db.bulk import rows_with_keys
-from tracker.db.models import FormerName, HfDump, HfModel
+from tracker.db.bulk import copy_values, rows_with_keys
+from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
-from tracker.sources.huggingface.store import dump_hub_id, store_repos
+from tracker.sources.huggingface.store import LOOKUP_COLUMNS, Stored, dump_hub_id, store_repos
 
 STAGING = "hf_dump_day"
+LINEAGE_CHANGES = "hf_dump_lineage"
+_TABLES = {  # temporary table -> (columns, the column indexed once the rows are in)
+    STAGING: ("hub_id VARCHAR(40) NOT NULL, downloads_30d BIGINT, likes BIGINT", "hub_id"),
+    LINEAGE_CHANGES: ("key VARCHAR(300) NOT NULL", "key"),
+}
 
 
-def start_dump(session: Session) -> None:
-    """Create (or empty) the staging table of the dump being written, in this session's connection."""
-    session.execute(
-        text(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} "
-            "(hub_id VARCHAR(40) NOT NULL, downloads_30d BIGINT, likes BIGINT)"
-        )
-    )
-    session.execute(text(f"DROP INDEX IF EXISTS ix_{STAGING}_hub_id"))  # built once the rows are in
-    session.execute(text(f"DELETE FROM {STAGING}"))
+# Indexes a dump into an empty hf_models builds once at its end instead of row by row (unique keys stay).
+_BULK_INDEXES = [
+    index for model in (HfModel, HfModelParent, HfModelSnapshot) for index in model.__table__.indexes
+]
 
 
-def end_staging(session: Session) -> None:
-    """After the dump's last batch: index the staging table (one sorted build instead of an insert per row)
-    and give the planner its statistics.
+def start_dump(session: Session) -> bool:
+    """Create (or empty) the staging tables of the dump being written, in this session's connection.
+
+    Returns whether the dump goes into an empty hf_models (a first dump): then no batch looks up stored
+    models, and the secondary indexes are dropped until `end_dump` builds them again (in the dump's
+    transaction; until it commits, readers of those tables wait)."""
+    for table, (columns, _) in _TABLES.items():
+        session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns})"))
+        session.execute(text(f"DROP INDEX IF EXISTS ix_{table}"))  # built once the rows are in
+        session.execute(text(f"DELETE FROM {table}"))
+    empty = session.execute(text("SELECT 1 FROM hf_models LIMIT 1")).first() is None
+    if empty:
+        for index in _BULK_INDEXES:
+            index.drop(session.connection())
+    return empty
+
+
+def end_dump(session: Session, into_empty: bool) -> None:
+    """After a dump into an empty hf_models (`start_dump` said so): build the indexes it dropped."""
+    if into_empty:
+        for index in _BULK_INDEXES:
+            index.create(session.connection())
+
+
+def end_staging(session: Session, into_empty: bool = False) -> None:
+    """After the dump's last batch: index the staging tables (one sorted build instead of an insert per row)
+    and give the planner their statistics, and those of a first dump's tables (`into_empty`) on PostgreSQL.
 
     Nothing analyzes temporary tables by itself; without statistics PostgreSQL plans the unlisted marks and
     the roll-up as if the table were small (a loop of one index probe per staged model)."""
-    session.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{STAGING}_hub_id ON {STAGING} (hub_id)"))
-    session.execute(text(f"ANALYZE {STAGING}"))
+    for table, (_, key) in _TABLES.items():
+        session.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{table} ON {table} ({key})"))
+        session.execute(text(f"ANALYZE {table}"))
+    if into_empty and session.get_bind().dialect.name == "postgresql":
+        for table in ("hf_models", "hf_model_parents"):
+            session.execute(text(f"ANALYZE {table}"))
 
 
 def _as_date(value: object) -> dt.date | None:
@@ -56,15 +85,20 @@ def _as_date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def store_dump_batch(session: Session, rows: Sequence[RepoRow], day: dt.date) -> int:
-    """Store one batch of a dump read for `day`; returns the models stored."""
+def store_dump_batch(
+    session: Session, rows: Sequence[RepoRow], day: dt.date, *, into_empty: bool = False
+) -> int:
+    """Store one batch of a dump read for `day`; returns the models stored. `into_empty`: the dump started on
+    an empty hf_models, so every model is new or an earlier batch's, under its placeholder key."""
     if not rows:
         return 0
+    if into_empty:
+        return _store_matched(session, rows, day, {}, {})
     names = [row.repo_id for row in rows]
     known = {
-        repo_id: (hub_id, _as_date(metrics_on))
-        for repo_id, hub_id, metrics_on in rows_with_keys(
-            session.connection(), HfModel.__table__, ["repo_id", "hub_id", "metrics_on"], "repo_id", names
+        repo_id: (hub_id, repo_id, _as_date(metrics_on), *rest)
+        for hub_id, repo_id, metrics_on, *rest in rows_with_keys(
+            session.connection(), HfModel.__table__, LOOKUP_COLUMNS, "repo_id", names
         )
     }
     missing = [name for name in names if name not in known]
@@ -83,22 +117,36 @@ def store_dump_batch(session: Session, rows: Sequence[RepoRow], day: dt.date) ->
         }
         if renamed:
             found = {
-                hub_id: _as_date(metrics_on)
-                for hub_id, metrics_on in rows_with_keys(
+                hub_id: (hub_id, repo_id, _as_date(metrics_on), *rest)
+                for hub_id, repo_id, metrics_on, *rest in rows_with_keys(
                     session.connection(),
                     HfModel.__table__,
-                    ["hub_id", "metrics_on"],
+                    LOOKUP_COLUMNS,
                     "hub_id",
                     sorted(set(renamed.values())),
                 )
             }
             for name, hub_id in renamed.items():
                 if hub_id in found:
-                    known[name] = (hub_id, found[hub_id])
+                    known[name] = found[hub_id]
+    return _store_matched(session, rows, day, known, renamed)
+
+
+def _store_matched(
+    session: Session,
+    rows: Sequence[RepoRow],
+    day: dt.date,
+    known: dict[str, Stored],
+    renamed: dict[str, str],
+) -> int:
+    """Store a batch whose stored models were found: `known` maps a repo id to its model's stored row
+    (LOOKUP_COLUMNS), `renamed` a former name to its model's hub_id."""
     stored: dict[str, RepoRow] = {}
+    looked_up: dict[str, Stored] = {}
     staged: list[tuple[str, int | None, int | None]] = []
     for row in rows:
-        hub_id, metrics_on = known.get(row.repo_id, (dump_hub_id(row.repo_id), None))
+        found = known.get(row.repo_id)
+        hub_id, metrics_on = (found[0], found[2]) if found else (dump_hub_id(row.repo_id), None)
         row.hub_id = hub_id
         staged.append((hub_id, row.downloads_30d, row.likes))
         if metrics_on is not None and metrics_on > day and (row.downloads_30d or 0) < ACTIVE_DOWNLOADS_30D:
@@ -106,22 +154,24 @@ def store_dump_batch(session: Session, rows: Sequence[RepoRow], day: dt.date) ->
         if hub_id in stored and row.repo_id in renamed:
             continue  # the same model under its current and a former name: keep the current one
         stored[hub_id] = row
-    _stage(session, staged)
-    return store_repos(session, "models", list(stored.values()), day, from_dump=True) if stored else 0
-
-
-def _stage(session: Session, staged: list[tuple[str, int | None, int | None]]) -> None:
+        if found:
+            looked_up[hub_id] = found
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {STAGING} (hub_id, downloads_30d, likes) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["text", "int8", "int8"])
-            for values in staged:
-                copy.write_row(values)
-        return
-    connection.exec_driver_sql(
-        f"INSERT INTO {STAGING} (hub_id, downloads_30d, likes) VALUES (?, ?, ?)", staged
+    copy_values(connection, STAGING, ("hub_id", "downloads_30d", "likes"), ("text", "int8", "int8"), staged)
+    if not stored:
+        return 0
+    changes: list[str] = []
+    count = store_repos(
+        session,
+        "models",
+        list(stored.values()),
+        day,
+        from_dump=True,
+        looked_up=list(looked_up.values()),
+        lineage_changes=changes,
     )
+    copy_values(connection, LINEAGE_CHANGES, ("key",), ("text",), [(key,) for key in changes])
+    return count
 
 
 def mark_unlisted(session: Session, day: dt.date) -> tuple[int, int]:

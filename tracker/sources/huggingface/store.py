@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from tracker.db.bulk import copy_values
 from tracker.db.models import (
     CollectorState,
     FormerName,
@@ -175,6 +176,27 @@ def _memoised(processor: Any) -> Any:
     return process
 
 
+# A stored row as a page's lookup reads it (metrics_on as a date, created_at as the driver gives it).
+LOOKUP_COLUMNS = ("hub_id", "repo_id", "metrics_on", "downloads_30d", "likes", "author_key", "created_at")
+Stored = tuple[str, str, dt.date | None, int | None, int | None, str | None, Any]
+_LOOKUP = ", ".join(LOOKUP_COLUMNS)
+
+
+class _Page(NamedTuple):
+    """What `store_repos` was given."""
+
+    kind: str
+    rows: Sequence[RepoRow]
+    run_date: dt.date
+    looked_up: Sequence[Stored]
+    lineage_changes: list[str]
+
+    def to_look_up(self) -> list[str]:
+        """The hub ids of the rows the caller did not look up."""
+        done = {stored[0] for stored in self.looked_up}
+        return [row.hub_id for row in self.rows if row.hub_id not in done]
+
+
 class _PageState(NamedTuple):
     """What the database already held for a page's items, and what follows for this page."""
 
@@ -191,13 +213,13 @@ def _page_state(
     stored: Iterable[tuple[str, str, dt.date | None, int | None, int | None]],
     run_date: dt.date,
 ) -> _PageState:
-    """Sort a page against `stored` (hub_id, repo_id, metrics_on, downloads_30d, likes) and record renames.
+    """Sort a page against `stored` (rows of LOOKUP_COLUMNS) and record renames.
 
     A replay of an earlier day (TRACKER_TODAY in the past) adds that day's snapshots but leaves newer names and
     inline metrics alone."""
     known: dict[str, tuple[str, dt.date | None]] = {}
     previous: dict[str, Previous] = {}
-    for hub_id, repo_id, metrics_on, downloads_30d, likes in stored:
+    for hub_id, repo_id, metrics_on, downloads_30d, likes, *_ in stored:
         known[hub_id] = (repo_id, metrics_on)
         previous[hub_id] = Previous(downloads_30d, likes, metrics_on)
     replayed = {hub_id for hub_id, (_, on) in known.items() if on is not None and on > run_date}
@@ -234,20 +256,31 @@ def _upsert_replayed_snapshots(
 
 
 def store_repos(
-    session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date, *, from_dump: bool = False
+    session: Session,
+    kind: str,
+    rows: Sequence[RepoRow],
+    run_date: dt.date,
+    *,
+    from_dump: bool = False,
+    looked_up: Sequence[Stored] = (),
+    lineage_changes: list[str] | None = None,
 ) -> int:
     """Upsert one page of models or datasets (distinct `_id`s), their snapshots, names and edges.
 
-    API pages first take over the rows a dump created for the same models (`from_dump` skips that)."""
+    API pages first take over the rows a dump created for the same models (`from_dump` skips that).
+    `looked_up`: stored rows the caller already read for some of the page's items (the others are looked up).
+    `lineage_changes` receives the lower-case repo ids whose lineage roots can have changed: new models,
+    both names of a renamed one, models whose parents changed."""
     if not rows:
         return 0
     if kind == "models" and not from_dump:
         _adopt_dump_rows(session, rows)
+    page = _Page(kind, rows, run_date, looked_up, lineage_changes if lineage_changes is not None else [])
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return _store_postgresql(session, kind, rows, run_date)
+        return _store_postgresql(session, page)
     if dialect == "sqlite":
-        return _store_sqlite(session, kind, rows, run_date)
+        return _store_sqlite(session, page)
     raise ValueError(f"unsupported database back end {dialect!r} (SQLite or PostgreSQL)")
 
 
@@ -294,10 +327,14 @@ def record_coverage(
 # --- Shared by the two back-end paths below ------------------------------------------------------------------
 
 
+_ROOTS = ("root_repo_id", "root_author_key", "root_mixed")
+
+
 def _insert_columns(model: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The columns a page inserts, in `_row_values` order, and those an existing row takes from it."""
     extra = _MODEL_ONLY if model else ()
-    return ("hub_id", *_SHARED[:-2], "metrics_on", "first_seen_on", "last_seen_on", *extra), _SHARED + extra
+    inserted = ("hub_id", *_SHARED[:-2], "metrics_on", "first_seen_on", "last_seen_on", *extra)
+    return (*inserted, *_ROOTS) if model else inserted, _SHARED + extra
 
 
 def _from_excluded(names: Iterable[str]) -> str:
@@ -327,6 +364,45 @@ def _snapshot_copy_sql(table: str, snapshot_table: str, key: str, day: str, with
     )
 
 
+_Edge = tuple[str, str, int, str]  # parent_repo_id, relation, position, source
+EDGE_COLUMNS = ("child_id", "parent_repo_id", "relation", "position", "source")
+_EDGE_TYPES = ("int4", "text", "text", "int4", "text")  # positions and ids are small: binary COPY is safe
+
+
+def _edges_to_write(
+    current: Sequence[RepoRow],
+    known: dict[str, tuple[str, dt.date | None]],
+    ids: dict[str, int],
+    stored: Iterable[tuple[int, str, str, int, str]],
+    lineage_changes: list[str],
+) -> tuple[list[int], list[tuple[int, str, str, int, str]]]:
+    """Compare the page's edges with the `stored` ones of its known models: (ids whose stored edges go,
+    edges to insert). Unchanged edges stay as they are; `lineage_changes` gets the repo ids (lower case) of
+    new models, both names of renamed ones and models whose parents changed."""
+    before: dict[int, list[_Edge]] = {}
+    for child_id, *edge in stored:
+        before.setdefault(child_id, []).append(tuple(edge))  # type: ignore[arg-type]
+    stale: list[int] = []
+    edges: list[tuple[int, str, str, int, str]] = []
+    for row in current:
+        model_id = ids[row.hub_id]
+        new = [(parent.repo_id, parent.relation, parent.position, parent.source) for parent in row.parents]
+        old = before.get(model_id, [])
+        if sorted(old) == sorted(new):
+            if row.hub_id not in known:
+                lineage_changes.append(row.repo_id.lower())
+            elif known[row.hub_id][0] != row.repo_id:
+                lineage_changes.extend((known[row.hub_id][0].lower(), row.repo_id.lower()))
+            continue
+        if old:
+            stale.append(model_id)
+        edges.extend((model_id, *edge) for edge in new)
+        lineage_changes.append(row.repo_id.lower())
+        if row.hub_id in known and known[row.hub_id][0] != row.repo_id:
+            lineage_changes.append(known[row.hub_id][0].lower())
+    return stale, edges
+
+
 def _row_values(
     row: RepoRow, day: Any, model: bool, time: Callable[[Any], Any], flag: Callable[[Any], Any]
 ) -> tuple[Any, ...]:
@@ -352,7 +428,19 @@ def _row_values(
         day,
         day,
     )
-    return (*values, row.pipeline_tag, row.library_name) if model else values
+    if not model:
+        return values
+    return (*values, row.pipeline_tag, row.library_name, *_own_root(row, flag))
+
+
+def _own_root(row: RepoRow, flag: Callable[[Any], Any]) -> tuple[Any, Any, Any]:
+    """The root columns a new model is inserted with: a model without parents is its own root, which saves
+    rewriting most rows of a first dump; the lineage step (tracker.attribution.lineage) sets the others and
+    corrects any that differ (a repo id spelled in several cases)."""
+    if row.parents:
+        return None, None, None
+    key = row.repo_id.lower()
+    return row.repo_id, key.split("/", 1)[0] if "/" in key else None, flag(False)
 
 
 def _tags_json(tags: list[str] | None) -> str:
@@ -403,56 +491,60 @@ def _fit_binary(types: Sequence[int], rows: Sequence[tuple[Any, ...]]) -> bool:
     return True
 
 
-def _store_postgresql(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
+def _store_postgresql(session: Session, page: _Page) -> int:
     import psycopg
 
     try:
         with session.connection().connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-            return _copy_page(session, cursor, kind, rows, run_date)
+            return _copy_page(session, cursor, page)
     except psycopg.Error as error:  # raised by the driver directly: wrapped as SQLAlchemy would
         raise DBAPIError.instance(None, None, error, psycopg.Error) from error
 
 
-def _copy_page(session: Session, cursor: Any, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
+def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
+    kind, rows, run_date, lineage_changes = page.kind, page.rows, page.run_date, page.lineage_changes
     model = kind == "models"
     item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
     table, snapshot_table = item.__tablename__, snapshot.__tablename__
     entity = "hf_model" if model else "hf_dataset"
     key = "model_id" if model else "dataset_id"
 
-    cursor.execute(
-        f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id = ANY(%s)",
-        ([row.hub_id for row in rows],),
-        prepare=False,
-    )
-    known, previous, replayed, current = _page_state(session, entity, rows, cursor.fetchall(), run_date)
+    stored = list(page.looked_up)
+    if to_look_up := page.to_look_up():
+        cursor.execute(
+            f"SELECT {_LOOKUP} FROM {table} WHERE hub_id = ANY(%s)",
+            (to_look_up,),
+            prepare=False,
+        )
+        stored += cursor.fetchall()
+    known, previous, replayed, current = _page_state(session, entity, rows, stored, run_date)
 
     ids: dict[str, int] = {}
     if current:
         columns, updated = _insert_columns(model)
-        page = f"hf_page_{kind}"
+        page_table = f"hf_page_{kind}"
         listed = ", ".join(columns)
         cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {page} ON COMMIT DELETE ROWS AS "
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {page_table} ON COMMIT DELETE ROWS AS "
             f"SELECT 0 AS ord, {listed} FROM {table} WITH NO DATA",
             prepare=False,
         )
-        cursor.execute(f"DELETE FROM {page}", prepare=False)  # pages before this one in the transaction
+        cursor.execute(f"DELETE FROM {page_table}", prepare=False)  # pages before this one in the transaction
         values = [
             (position, *_row_values(row, run_date, model, _pg_time, _same))
             for position, row in enumerate(current)
         ]
-        types = _binary_types(cursor, page, ("ord", *columns))
+        types = _binary_types(cursor, page_table, ("ord", *columns))
         binary = _fit_binary(types, values)
         with cursor.copy(
-            f"COPY {page} (ord, {listed}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+            f"COPY {page_table} (ord, {listed}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
         ) as copy:
             if binary:
                 copy.set_types(types)
             for row_values in values:
                 copy.write_row(row_values)
         cursor.execute(
-            f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {page} ORDER BY ord "
+            f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {page_table} ORDER BY ord "
             f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(updated)} RETURNING hub_id, id",
             prepare=False,
         )
@@ -469,20 +561,19 @@ def _copy_page(session: Session, cursor: Any, kind: str, rows: Sequence[RepoRow]
         replayed_ids = dict(cursor.fetchall())
         _upsert_replayed_snapshots(session, snapshot, key, replayed_ids, rows, replayed, run_date)
     if model:
-        stale = [ids[row.hub_id] for row in current if row.hub_id in known]
-        if stale:  # only models seen before can have stale edges
+        seen = [ids[row.hub_id] for row in current if row.hub_id in known]
+        stored: list[Any] = []
+        if seen:  # only models seen before have edges stored
+            cursor.execute(
+                f"SELECT {', '.join(EDGE_COLUMNS)} FROM hf_model_parents WHERE child_id = ANY(%s)",
+                (seen,),
+                prepare=False,
+            )
+            stored = cursor.fetchall()
+        stale, edges = _edges_to_write(current, known, ids, stored, lineage_changes)
+        if stale:
             cursor.execute("DELETE FROM hf_model_parents WHERE child_id = ANY(%s)", (stale,), prepare=False)
-        if any(row.parents for row in current):
-            with cursor.copy(
-                "COPY hf_model_parents (child_id, parent_repo_id, relation, position, source) "
-                "FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types(["int4", "text", "text", "int4", "text"])
-                for row in current:
-                    for parent in row.parents:
-                        copy.write_row(
-                            (ids[row.hub_id], parent.repo_id, parent.relation, parent.position, parent.source)
-                        )
+        copy_values(session.connection(), "hf_model_parents", EDGE_COLUMNS, _EDGE_TYPES, edges)
     return len(rows)
 
 
@@ -494,6 +585,10 @@ def _copy_page(session: Session, cursor: Any, kind: str, rows: Sequence[RepoRow]
 # dates as ISO text, flags as 0/1, JSON text) without its per-value processors.
 
 _IDS = "(SELECT value FROM json_each(?))"
+_INDEXED = {
+    item.__tablename__: {column.name for index in item.__table__.indexes for column in index.columns}
+    for item in (HfModel, HfDataset)
+}
 
 
 def _sqlite_time(value: dt.datetime | None) -> str | None:
@@ -507,7 +602,8 @@ def _sqlite_flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _store_sqlite(session: Session, kind: str, rows: Sequence[RepoRow], run_date: dt.date) -> int:
+def _store_sqlite(session: Session, page: _Page) -> int:
+    kind, rows, run_date, lineage_changes = page.kind, page.rows, page.run_date, page.lineage_changes
     model = kind == "models"
     item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
     table, snapshot_table = item.__tablename__, snapshot.__tablename__
@@ -516,29 +612,36 @@ def _store_sqlite(session: Session, kind: str, rows: Sequence[RepoRow], run_date
     connection = session.connection()
     day = run_date.isoformat()
 
-    stored = (
-        (
-            hub_id,
-            repo_id,
-            dt.date.fromisoformat(metrics_on[:10]) if metrics_on else None,
-            downloads_30d,
-            likes,
-        )
-        for hub_id, repo_id, metrics_on, downloads_30d, likes in connection.exec_driver_sql(
-            f"SELECT hub_id, repo_id, metrics_on, downloads_30d, likes FROM {table} WHERE hub_id IN {_IDS}",
-            (json.dumps([row.hub_id for row in rows]),),
-        )
-    )
+    stored = list(page.looked_up)
+    if to_look_up := page.to_look_up():
+        stored += [
+            (hub_id, repo_id, dt.date.fromisoformat(metrics_on[:10]) if metrics_on else None, *rest)
+            for hub_id, repo_id, metrics_on, *rest in connection.exec_driver_sql(
+                f"SELECT {_LOOKUP} FROM {table} WHERE hub_id IN {_IDS}", (json.dumps(to_look_up),)
+            )
+        ]
     known, previous, replayed, current = _page_state(session, entity, rows, stored, run_date)
 
     ids: dict[str, int] = {}
     if current:
         columns, updated = _insert_columns(model)
-        connection.exec_driver_sql(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-            f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(updated)}",
-            [_row_values(row, day, model, _sqlite_time, _sqlite_flag) for row in current],
-        )
+        # SQLite rewrites the index entries of every column a SET names, even to the same value (five times
+        # the cost of the update): rows whose indexed columns keep their stored values leave them out.
+        indexed = [name for name in updated if name in _INDEXED[table]]
+        positions = [columns.index(name) for name in indexed]
+        same = {entry[0]: tuple(entry[LOOKUP_COLUMNS.index(name)] for name in indexed) for entry in stored}
+        pages: tuple[list[Any], list[Any]] = ([], [])  # (changed or new, indexed columns unchanged)
+        for values in (_row_values(row, day, model, _sqlite_time, _sqlite_flag) for row in current):
+            pages[same.get(values[0]) == tuple(values[p] for p in positions)].append(values)
+        for page, update in zip(
+            pages, (updated, [name for name in updated if name not in indexed]), strict=True
+        ):
+            if page:
+                connection.exec_driver_sql(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+                    f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(update)}",
+                    page,
+                )
         ids = dict(
             connection.exec_driver_sql(
                 f"SELECT hub_id, id FROM {table} WHERE hub_id IN {_IDS}",
@@ -558,20 +661,19 @@ def _store_sqlite(session: Session, kind: str, rows: Sequence[RepoRow], run_date
         )
         _upsert_replayed_snapshots(session, snapshot, key, replayed_ids, rows, replayed, run_date)
     if model:
-        stale = [ids[row.hub_id] for row in current if row.hub_id in known]
-        if stale:  # only models seen before can have stale edges
+        seen = [ids[row.hub_id] for row in current if row.hub_id in known]
+        stored = (
+            connection.exec_driver_sql(
+                f"SELECT {', '.join(EDGE_COLUMNS)} FROM hf_model_parents WHERE child_id IN {_IDS}",
+                (json.dumps(seen),),
+            ).all()
+            if seen  # only models seen before have edges stored
+            else []
+        )
+        stale, edges = _edges_to_write(current, known, ids, stored, lineage_changes)
+        if stale:
             connection.exec_driver_sql(
                 f"DELETE FROM hf_model_parents WHERE child_id IN {_IDS}", (json.dumps(stale),)
             )
-        edges = [
-            (ids[row.hub_id], parent.repo_id, parent.relation, parent.position, parent.source)
-            for row in current
-            for parent in row.parents
-        ]
-        if edges:
-            connection.exec_driver_sql(
-                "INSERT INTO hf_model_parents (child_id, parent_repo_id, relation, position, source) "
-                "VALUES (?, ?, ?, ?, ?)",
-                edges,
-            )
+        copy_values(connection, "hf_model_parents", EDGE_COLUMNS, _EDGE_TYPES, edges)
     return len(rows)
