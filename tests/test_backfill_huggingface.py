@@ -32,6 +32,7 @@ from tests.dump_data import (
 )
 from tests.fakes.hub import FakeHub, hub_model
 from tests.fakes.hub_dumps import DumpDay, FakeDumpRepo
+from tracker.attribution.lineage import compute_roots
 from tracker.cli import main
 from tracker.collection import SourceLock
 from tracker.config import load_settings
@@ -156,9 +157,11 @@ def test_weekly_backfill_stores_what_the_files_say_and_a_second_run_changes_noth
     # history lands under each dump's own day, never the run date
     assert scalar(database, f"SELECT count(*) FROM hf_model_snapshots WHERE captured_on = '{TODAY}'") == 0
     assert scalar(database, "SELECT count(DISTINCT captured_on) FROM hf_model_snapshots") == len(read)
-    # lineage from baseModels and tags; roots computed by the attribution at the end
+    # lineage from baseModels and tags; roots kept up to date by each dump (the attribution at the end does
+    # not compute them again), equal to a full computation's
     assert scalar(database, "SELECT count(*) FROM hf_model_parents") > 0
     assert scalar(database, "SELECT count(*) FROM hf_models WHERE root_author_key IS NULL") == 0
+    assert compute_roots(database).updated == 0
     # the token stayed on the endpoint's host; temporary files are gone
     assert all(seen.authorization is None for seen in fake.requests if seen.host.startswith("localhost"))
     assert any(seen.authorization == f"Bearer {TOKEN}" for seen in fake.requests)

@@ -219,13 +219,15 @@ def _attribute_github_users(session: Session, summary: AttributionSummary) -> No
         session.flush()
 
 
-def run_attribution(database: Database) -> AttributionSummary:
-    """Resolve countries for publishers, accounts and lineage roots. Idempotent."""
+def run_attribution(database: Database, *, lineage: bool = True) -> AttributionSummary:
+    """Resolve countries for publishers, accounts and (unless `lineage` is false: a caller that kept them up
+    to date itself) lineage roots. Idempotent."""
     summary = AttributionSummary()
     with database.session() as session:
         _attribute_publishers(session, summary)
         _attribute_github_users(session, summary)
-    summary.lineage = compute_roots(database)
+    if lineage:
+        summary.lineage = compute_roots(database)
     with database.session() as session:
         summary.totals_day = refresh_daily_totals(session)
     with database.read_only_session() as session:

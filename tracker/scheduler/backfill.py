@@ -101,7 +101,9 @@ def ingest_dumps(
         collected.run_id, collected.status, source.outcomes, collected.counters, collected.message
     )
     if result.ingested and attribute_after and not stop.is_set():
-        attribute(database, settings)  # lineage roots and countries of every model the dumps added
+        # Countries of the accounts the dumps added, the newest day rolled up again; not the lineage roots of
+        # every model: each dump's transaction brought those up to date (update_roots)
+        attribute(database, settings, lineage=False)
     newest = newest_ingested(database)
     result.stale = stale_dump_note(newest.dump_on if newest else None, settings.today)
     if result.stale:

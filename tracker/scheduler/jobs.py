@@ -130,11 +130,14 @@ def _collector(source: str) -> Callable[..., CollectResult]:
     raise ValueError(f"unknown source {source!r}")
 
 
-def attribute(database: Database, settings: Settings) -> tuple[int, str, int, str | None]:
-    """Run attribution as a recorded run; returns (run id, status, items attributed, message)."""
+def attribute(
+    database: Database, settings: Settings, *, lineage: bool = True
+) -> tuple[int, str, int, str | None]:
+    """Run attribution as a recorded run (`lineage`: with the lineage roots of every model); returns (run id,
+    status, items attributed, message)."""
     run_id = start_run(database, "attribution", settings.today)
     try:
-        summary = run_attribution(database)
+        summary = run_attribution(database, lineage=lineage)
     except Exception as error:
         message = describe_error(error)
         finish_run(database, run_id, FAILED, errors=1, message=message)
