@@ -3,8 +3,8 @@ a changed model's derivatives through it; parent ids match case-insensitively), 
 each page of hf_models for a row's next version (fillfactor), so a dump's update of every row is a HOT update
 that leaves the indexes alone. A table already filled gets the room as its pages are rewritten.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 09:00:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
