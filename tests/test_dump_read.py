@@ -99,6 +99,8 @@ def _hostile(kind: str) -> pa.Table:
         dt.datetime(2024, 7, 1, 22, 30, 5, 123000, tzinfo=UTC) + dt.timedelta(days=i) for i in range(12)
     ]
     stamps[1], stamps[6] = dt.datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC), None
+    stamps[3], stamps[4] = dt.datetime(1, 1, 1, tzinfo=UTC), dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    stamps[5] = dt.datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
     columns: dict[str, pa.Array] = {
         "id": pa.array(_IDS, pa.string()),
         "author": pa.array(_TEXTS, pa.string()),
@@ -118,7 +120,7 @@ def _hostile(kind: str) -> pa.Table:
         columns.update(
             id=pa.array(_IDS, pa.large_string()).dictionary_encode(),
             author=pa.array(range(12), pa.int64()),
-            createdAt=pa.array(stamps, pa.timestamp("ns", tz="Europe/Paris")),
+            createdAt=pa.array(stamps[:3] + [None] * 3 + stamps[6:], pa.timestamp("ns", tz="Europe/Paris")),
             lastModified=pa.array(_TIMES, pa.large_string()),
             downloads=pa.array([str(c) for c in _COUNTS], pa.string()),
             downloadsAllTime=pa.array([i % 2 == 0 for i in range(12)], pa.bool_()),
@@ -132,6 +134,7 @@ def _hostile(kind: str) -> pa.Table:
     elif kind == "loose tags":
         columns.update(
             createdAt=pa.array([s and s.replace(tzinfo=None) for s in stamps], pa.timestamp("us")),
+            downloadsAllTime=pa.array(stamps[:4] + [None] + stamps[5:], pa.timestamp("s", tz="+05:30")),
             lastModified=pa.array([s and s.date() for s in stamps], pa.date32()),
             downloads=pa.array(_COUNTS, pa.int64()),
             gated=pa.array(_GATED, pa.large_string()),
