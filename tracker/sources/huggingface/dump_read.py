@@ -264,15 +264,15 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
         if skipped:
             values = {name: pc.filter(column, usable) for name, column in values.items()}
             stripped = pc.filter(stripped, usable)
-        tags = values["tags"]
-        if _is_string_list(tags.type):
+        tag_column = values["tags"]
+        if _is_string_list(tag_column.type):
             # a list<string> column's tags are not checked one by one, its lineage and licence tags are found by
             # pyarrow for the whole batch
-            tag_lists = tags.to_pylist()
-            lineage_tags = _tags_with_prefix(tags, "base_model:")
-            licenses = _licenses(tags)
+            tag_lists = tag_column.to_pylist()
+            lineage_tags = _tags_with_prefix(tag_column, "base_model:")
+            licenses = _licenses(tag_column)
         else:
-            tag_lists = [None if value is None else _checked_tags(value) for value in tags.to_pylist()]
+            tag_lists = [None if value is None else _checked_tags(value) for value in tag_column.to_pylist()]
             lineage_tags = {i: value for i, value in enumerate(tag_lists) if value}
             licenses = {i: _license(value, {}) for i, value in lineage_tags.items()}
         base_models = values["baseModels"]
@@ -284,60 +284,30 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
                 strict=True,
             )
         )
+        converted = zip(
+            stripped.to_pylist(),
+            _texts(values["author"], 200),
+            _times(values["createdAt"]),
+            _times(values["lastModified"]),
+            _gateds(values["gated"]),
+            tag_lists,
+            *(_counts(values[name]) for name in ("downloads", "downloadsAllTime", "likes", "trendingScore")),
+            _texts(values["pipeline_tag"], 100),
+            _texts(values["library_name"], 100),
+            strict=True,
+        )
         rows: dict[str, RepoRow] = {}
-        for i, (
-            repo_id,
-            author,
-            created,
-            modified,
-            gated,
-            tagged,
-            d30,
-            dall,
-            likes,
-            trend,
-            pipeline,
-            library,
-        ) in enumerate(
-            zip(
-                stripped.to_pylist(),
-                _texts(values["author"], 200),
-                _times(values["createdAt"]),
-                _times(values["lastModified"]),
-                _gateds(values["gated"]),
-                tag_lists,
-                _counts(values["downloads"]),
-                _counts(values["downloadsAllTime"]),
-                _counts(values["likes"]),
-                _counts(values["trendingScore"]),
-                _texts(values["pipeline_tag"], 100),
-                _texts(values["library_name"], 100),
-                strict=True,
-            )
+        for i, (repo_id, author, created, modified, gated, tags, *counts, pipeline, library) in enumerate(
+            converted
         ):
             unknown = created == PLACEHOLDER_DATETIME
-            # by position, in RepoRow's order: a third faster than by keyword, for every row of the dump
+            author = author or (repo_id.split("/", 1)[0] if "/" in repo_id else None)
+            lineage = i in lineage_tags or i in with_base
+            parents = _parents(repo_id, lineage_tags.get(i), with_base.get(i)) if lineage else []
+            # by position, in RepoRow's order (hub_id, ..., created_at, created_at_unknown, created_at_raw, ...,
+            # private, disabled, tags, the four counts, ...): a third faster than by keyword, for every row
             rows[repo_id] = RepoRow(
-                "",  # hub_id
-                repo_id,
-                author or (repo_id.split("/", 1)[0] if "/" in repo_id else None),
-                None if unknown else created,
-                unknown,
-                created,  # created_at_raw
-                modified,
-                licenses.get(i),
-                gated,
-                None,  # private
-                None,  # disabled
-                tagged,
-                d30,
-                dall,
-                likes,
-                trend,
-                pipeline,
-                library,
-                _parents(repo_id, lineage_tags.get(i), with_base.get(i))
-                if i in lineage_tags or i in with_base
-                else [],
-            )
+                "", repo_id, author, None if unknown else created, unknown, created, modified, licenses.get(i),
+                gated, None, None, tags, *counts, pipeline, library, parents,
+            )  # fmt: skip
         yield DumpBatch(list(rows.values()), skipped)
