@@ -1,0 +1,235 @@
+"""`read_dump` (checks and conversions by pyarrow for whole batches) reads drifting and hostile files exactly as
+the per-value reference in tests/dump_reference.py does, field by field and type by type."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.dump_data import Variant, dump_days, models_of, parquet_bytes
+from tests.dump_reference import reference_read_dump
+from tracker.sources.huggingface.dump_read import read_dump
+
+UTC = dt.timezone.utc
+_BIG = 2**63
+_COUNTS: list[Any] = [0, 3, -1, 2**63 - 1, None, 7, -(2**62), 12, 5, 1, 0, 2]
+_FLOATS: list[Any] = [
+    1.5,
+    -0.0,
+    math.nan,
+    math.inf,
+    -math.inf,
+    float(_BIG),
+    float(_BIG - 1024),
+    1e30,
+    -3.2,
+    None,
+    2.0,
+    0.99,
+]
+_IDS: list[Any] = [
+    "a/one", "  a/two  ", "", "   ", None, "x" * 301, " " + "y" * 300 + " ", "\x1c a/three \u3000", "a/one",
+    "solo", "a/\u00e9t\u00e9", "a/two",
+]  # fmt: skip
+_TEXTS: list[Any] = [
+    "  someone ", "", "   ", None, "\u00e9" * 250, "b" * 201, "x", "\x85 y \x1f", "z", " MixedCase ", "q", "w",
+]  # fmt: skip
+_TIMES: list[Any] = [
+    "2024-05-05T05:05:05.000Z", "2022-03-02T23:29:04.000Z", "2024-01-01T10:00:00+02:00", " 2024-01-01 ",
+    "garbage", "", None, "2024-02-30T00:00:00Z", "2023-07-01T12:00:00", "2019-01-01T00:00:00.123456Z",
+    "2024-05-05T05:05:05.000Z", "20240505",
+]  # fmt: skip
+_GATED: list[Any] = [
+    "false",
+    "MANUAL",
+    " auto",
+    "Auto",
+    "yes",
+    None,
+    "true",
+    "TRUE",
+    "",
+    "manual",
+    "auto",
+    "false",
+]
+_TAGS: list[Any] = [
+    ["license:mit", "base_model:finetune:a/two", "base_model:quantized:a/two"],
+    ["license:", "license:" + "l" * 150, "base_model:a/one", "base_model:adapter:https://huggingface.co/b/c"],
+    None,
+    [],
+    ["base_model:a/one", None, "license:apache-2.0"],
+    ["base_model:merge:bad repo!", "base_model:x:y:z", "base_model:a/one"],
+    ["LICENSE:mit", "license:gpl", "license:mit"],
+    [None],
+    ["base_model:solo", "base_model:finetune:solo"],
+    ["base_model:a/one"],
+    ["text"],
+    ["license:cc-by-4.0"],
+]
+_BASE_MODELS: list[Any] = [
+    {"relation": "finetune", "models": [{"_id": "0", "id": "a/two"}, {"_id": "1", "id": " c/d "}]},
+    {"relation": "weird", "models": [{"_id": "0", "id": "a/one"}, {"_id": "1", "id": "A/ONE"}]},
+    None,
+    {"relation": "merge", "models": []},
+    {"relation": None, "models": None},
+    {"relation": "adapter", "models": [{"_id": "0", "id": None}, {"_id": "1", "id": "   "}, {"_id": "2", "id": "e/f"}]},
+    None,
+    {"relation": "quantized", "models": [{"_id": "0", "id": "g/" + "h" * 400}]},
+    {"relation": "finetune", "models": [{"_id": "0", "id": "SOLO"}, {"_id": "1", "id": "i/j"}]},
+    None,
+    {"relation": "finetune", "models": [{"_id": "0", "id": "k/l"}]},
+    None,
+]  # fmt: skip
+_BASE_TYPE = pa.struct(
+    [("relation", pa.string()), ("models", pa.list_(pa.struct([("_id", pa.string()), ("id", pa.string())])))]
+)
+
+
+def _hostile(kind: str) -> pa.Table:
+    """One of several hostile days: the same twelve rows in other types, or with columns missing."""
+    stamps = [
+        dt.datetime(2024, 7, 1, 22, 30, 5, 123000, tzinfo=UTC) + dt.timedelta(days=i) for i in range(12)
+    ]
+    stamps[1], stamps[6] = dt.datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC), None
+    stamps[3], stamps[4] = dt.datetime(1, 1, 1, tzinfo=UTC), dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    stamps[5] = dt.datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+    columns: dict[str, pa.Array] = {
+        "id": pa.array(_IDS, pa.string()),
+        "author": pa.array(_TEXTS, pa.string()),
+        "createdAt": pa.array(_TIMES, pa.string()),
+        "lastModified": pa.array(stamps, pa.timestamp("ms", tz="UTC")),
+        "downloads": pa.array(_COUNTS, pa.int64()),
+        "downloadsAllTime": pa.array(_FLOATS, pa.float64()),
+        "likes": pa.array([c if c is None else c % 2**32 for c in _COUNTS], pa.uint32()),
+        "trendingScore": pa.array(_FLOATS, pa.float32()),
+        "pipeline_tag": pa.array([t and t * 10 for t in _TEXTS], pa.string()),
+        "library_name": pa.array(_TEXTS, pa.large_string()),
+        "tags": pa.array(_TAGS, pa.list_(pa.string())),
+        "baseModels": pa.array(_BASE_MODELS, _BASE_TYPE),
+        "gated": pa.array(_GATED, pa.string()),
+    }
+    if kind == "other types":
+        columns.update(
+            id=pa.array(_IDS, pa.large_string()).dictionary_encode(),
+            author=pa.array(range(12), pa.int64()),
+            createdAt=pa.array(stamps[:3] + [None] * 3 + stamps[6:], pa.timestamp("ns", tz="Europe/Paris")),
+            lastModified=pa.array(_TIMES, pa.large_string()),
+            downloads=pa.array([str(c) for c in _COUNTS], pa.string()),
+            downloadsAllTime=pa.array([i % 2 == 0 for i in range(12)], pa.bool_()),
+            likes=pa.array([c if c is None else c % 2**64 for c in _COUNTS], pa.uint64()),
+            trendingScore=pa.array([None] * 12, pa.null()),
+            pipeline_tag=pa.array(_TEXTS, pa.string()).dictionary_encode(),
+            tags=pa.array([str(t) for t in _TAGS], pa.string()),
+            baseModels=pa.array([str(b) if b else None for b in _BASE_MODELS], pa.string()),
+            gated=pa.array([i % 3 == 0 if i % 4 else None for i in range(12)], pa.bool_()),
+        )
+    elif kind == "loose tags":
+        columns.update(
+            createdAt=pa.array([s and s.replace(tzinfo=None) for s in stamps], pa.timestamp("us")),
+            downloadsAllTime=pa.array(stamps[:4] + [None] + stamps[5:], pa.timestamp("s", tz="+05:30")),
+            lastModified=pa.array([s and s.date() for s in stamps], pa.date32()),
+            downloads=pa.array(_COUNTS, pa.int64()),
+            gated=pa.array(_GATED, pa.large_string()),
+        )
+        columns["tags"] = pa.array(
+            [[1, 2], [3], None, [], [4], [], [], [], [], [], [], []], pa.large_list(pa.int64())
+        )
+    elif kind == "missing columns":
+        columns = {name: columns[name] for name in ("id", "tags", "likes")}
+    elif kind == "no ids":
+        columns = {name: value for name, value in columns.items() if name != "id"}
+    return pa.table(columns)
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    """Equal and of the same types all the way down (1 == 1.0 == True; an aware time equals any zone's)."""
+    if isinstance(expected, list):
+        return type(actual) is list and len(actual) == len(expected) and all(map(_same, actual, expected))
+    if dataclasses.is_dataclass(expected):
+        return type(actual) is type(expected) and all(
+            _same(getattr(actual, f.name), getattr(expected, f.name)) for f in dataclasses.fields(expected)
+        )
+    if isinstance(expected, dt.datetime):
+        return type(actual) is type(expected) and actual == expected and actual.tzinfo is expected.tzinfo
+    return type(actual) is type(expected) and actual == expected
+
+
+def _assert_read_as_reference(path: Path, batch_rows: int) -> None:
+    new = list(read_dump(path, batch_rows=batch_rows))
+    old = list(reference_read_dump(path, batch_rows=batch_rows))
+    assert [batch.skipped for batch in new] == [batch.skipped for batch in old]
+    assert [len(batch.rows) for batch in new] == [len(batch.rows) for batch in old]
+    for new_batch, old_batch in zip(new, old, strict=True):
+        for actual, expected in zip(new_batch.rows, old_batch.rows, strict=True):
+            for field in dataclasses.fields(expected):
+                assert _same(getattr(actual, field.name), getattr(expected, field.name)), (
+                    expected.repo_id,
+                    field.name,
+                    getattr(actual, field.name),
+                    getattr(expected, field.name),
+                )
+
+
+@pytest.mark.parametrize(
+    "kind", ["strings and floats", "other types", "loose tags", "missing columns", "no ids"]
+)
+@pytest.mark.parametrize("batch_rows", [5, 12, 1000])
+def test_hostile_files_read_as_the_per_value_reference(tmp_path: Path, kind: str, batch_rows: int) -> None:
+    path = tmp_path / "models.parquet"
+    pq.write_table(_hostile(kind), path, row_group_size=7)
+    _assert_read_as_reference(path, batch_rows)
+
+
+def test_the_hostile_values_read_as_documented(tmp_path: Path) -> None:
+    path = tmp_path / "models.parquet"
+    pq.write_table(_hostile("strings and floats"), path)
+    (batch,) = read_dump(path)
+    rows = {row.repo_id: row for row in batch.rows}
+    assert batch.skipped == 4 and list(rows) == [
+        "a/one",
+        "a/two",
+        "y" * 300,
+        "a/three",
+        "solo",
+        "a/\u00e9t\u00e9",
+    ]
+    one, two, long, three = rows["a/one"], rows["a/two"], rows["y" * 300], rows["a/three"]
+    assert one.author == "z" and one.created_at == dt.datetime(2023, 7, 1, 12, tzinfo=UTC)  # the last a/one
+    assert (one.downloads_30d, one.downloads_all_time, one.likes, one.trending_score) == (5, None, 5, None)
+    assert [(p.repo_id, p.relation, p.source) for p in one.parents] == [
+        ("solo", "finetune", "tag"),
+        ("i/j", "finetune", "dump"),
+    ]
+    assert (two.created_at, two.downloads_all_time, two.trending_score) == (
+        dt.datetime(2024, 5, 5, tzinfo=UTC),
+        0,
+        0,
+    )
+    assert two.gated == "false" and two.license == "cc-by-4.0"
+    assert (long.downloads_30d, long.downloads_all_time, long.likes, long.trending_score) == (
+        None,
+        _BIG - 1024,
+        0,
+        None,
+    )
+    assert long.license == "gpl" and long.gated == "true" and long.created_at is None
+    assert three.author == "y" and three.created_at is None and three.license is None
+    assert three.parents[0].repo_id == "g/" + "h" * 298 and rows["solo"].author == "MixedCase"
+
+
+@pytest.mark.parametrize("batch_rows", [7, 1000])
+def test_the_served_days_read_as_the_per_value_reference(tmp_path: Path, batch_rows: int) -> None:
+    path = tmp_path / "models.parquet"
+    for served in dump_days():
+        path.write_bytes(served.day.content)
+        _assert_read_as_reference(path, batch_rows)
+    path.write_bytes(parquet_bytes(models_of(2), Variant(created_as_text=True, rows_without_id=3)))
+    _assert_read_as_reference(path, batch_rows)
