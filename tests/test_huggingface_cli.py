@@ -150,7 +150,7 @@ def test_a_failing_attribution_makes_the_collection_exit_1(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    def locked(_database: Database) -> None:
+    def locked(_database: Database, **_options: object) -> None:
         raise sqlite3.OperationalError("database is locked")
 
     monkeypatch.setattr(jobs, "run_attribution", locked)
