@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 
 from tests.dump_data import Variant, dump_days, models_of, parquet_bytes
 from tests.dump_reference import reference_read_dump
-from tracker.sources.huggingface.dump_read import read_dump
+from tracker.sources.huggingface.dump_read import read_ahead, read_dump
 
 UTC = dt.timezone.utc
 _BIG = 2**63
@@ -233,3 +234,37 @@ def test_the_served_days_read_as_the_per_value_reference(tmp_path: Path, batch_r
         _assert_read_as_reference(path, batch_rows)
     path.write_bytes(parquet_bytes(models_of(2), Variant(created_as_text=True, rows_without_id=3)))
     _assert_read_as_reference(path, batch_rows)
+
+
+def _reader_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "dump-reader"]
+
+
+def test_reading_ahead_gives_the_same_batches_and_stops_with_its_caller(tmp_path: Path) -> None:
+    """`read_ahead` (the next batch read in a thread) yields `read_dump`'s batches in order; a caller that stops
+    after one batch, or fails, leaves no reading thread behind."""
+    path = tmp_path / "models.parquet"
+    path.write_bytes(parquet_bytes(models_of(1, count=50), Variant()))
+    ahead = [[row.repo_id for row in batch.rows] for batch in read_ahead(path, batch_rows=7)]
+    assert ahead == [[row.repo_id for row in batch.rows] for batch in read_dump(path, batch_rows=7)]
+    assert len(ahead) == 8
+    reading = read_ahead(path, batch_rows=7)
+    first = next(reading)
+    reading.close()
+    assert first.rows and not _reader_threads()
+    with pytest.raises(RuntimeError, match="the writer failed"):
+        for _ in read_ahead(path, batch_rows=7):
+            raise RuntimeError("the writer failed")
+    assert not _reader_threads()
+
+
+def test_an_error_while_reading_ahead_reaches_the_caller(tmp_path: Path) -> None:
+    """A file that cannot be read raises in the caller, as `read_dump` raises, after the batches before it."""
+    path = tmp_path / "models.parquet"
+    path.write_bytes(b"PAR1 this is not a parquet file PAR1")
+    with pytest.raises(pa.ArrowInvalid) as direct:
+        list(read_dump(path))
+    with pytest.raises(pa.ArrowInvalid) as ahead:
+        list(read_ahead(path))
+    assert str(ahead.value) == str(direct.value)
+    assert not _reader_threads()

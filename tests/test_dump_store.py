@@ -6,12 +6,15 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tests.fakes.hub import hub_model
 from tracker.db.engine import Database
-from tracker.sources.huggingface.dump_store import end_dump, start_dump, store_dump_batch
+from tracker.db.models import Base
+from tracker.sources.huggingface.dump_store import WrittenKeys, end_dump, start_dump, store_dump_batch
 from tracker.sources.huggingface.parse import RepoRow, parse_model
 from tracker.sources.huggingface.store import dump_hub_id, store_repos
 
@@ -26,9 +29,9 @@ def dump_row(repo_id: str, downloads: int = 500) -> RepoRow:
 
 def write_batch(session: Session, batch: list[RepoRow], day: dt.date) -> None:
     """One batch as a whole dump's writes (the path `start_dump` chooses, indexes built again at the end)."""
-    into_empty = start_dump(session)
-    store_dump_batch(session, batch, day, into_empty=into_empty)
-    end_dump(session, into_empty)
+    write = start_dump(session)
+    store_dump_batch(session, batch, day, write)
+    end_dump(session, write)
 
 
 def rows(database: Database, sql: str) -> list[tuple[Any, ...]]:
@@ -116,12 +119,15 @@ def test_counts_too_large_for_their_column_are_refused_never_wrapped_around(data
     ]
 
 
+@pytest.mark.parametrize("bits", [WrittenKeys.BITS, 8], ids=["filter", "filter-always-maybe"])
 def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
-    database: Database, tmp_path: Path
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bits: int
 ) -> None:
-    """The bulk path (no lookups, indexes built at the end) and the path that matches every model against
-    the stored ones give the same tables, row for row, on an empty database; a model listed twice in
-    different batches included."""
+    """The bulk path (models certainly new inserted without lookups, indexes and foreign keys built at the end)
+    and the path that matches every model against the stored ones give the same tables, row for row, on an
+    empty database; a model listed twice in different batches included. With a filter of 8 bits nearly every
+    model "may have been written" and takes the matching path: false positives change nothing."""
+    monkeypatch.setattr(WrittenKeys, "BITS", bits)
     from tests.dump_data import Variant, models_of, parquet_bytes
     from tracker.attribution.lineage import update_roots
     from tracker.sources.huggingface.dump_read import read_dump
@@ -133,14 +139,14 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
 
     def write(bulk: bool) -> dict[str, list[tuple[Any, ...]]]:
         with database.session() as session:
-            into_empty = start_dump(session)
-            assert into_empty
+            write = start_dump(session)
+            assert write.into_empty
             for batch in read_dump(path, batch_rows=9):
-                store_dump_batch(session, batch.rows, DAY, into_empty=bulk)
-            end_staging(session, into_empty)
+                store_dump_batch(session, batch.rows, DAY, write if bulk else None)
+            end_staging(session, write)
             mark_unlisted(session, DAY)
             update_roots(session.connection(), LINEAGE_CHANGES)
-            end_dump(session, into_empty)
+            end_dump(session, write)
         key = "(SELECT hub_id FROM hf_models m WHERE m.id = {}) AS hub_id"
         tables = {
             "models": rows(database, "SELECT * FROM hf_models ORDER BY hub_id"),
@@ -161,6 +167,19 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
         return tables
 
     bulk, matched = write(True), write(False)
+    # what the bulk path dropped is back: every index, and the foreign keys refuse an orphan snapshot
+    declared = {index.name for table in ("hf_models", "hf_model_parents", "hf_model_snapshots")
+                for index in Base.metadata.tables[table].indexes}  # fmt: skip
+    catalog = "pg_indexes" if database.backend == "postgresql" else "sqlite_master WHERE type = 'index'"
+    found = {
+        name
+        for (name,) in rows(database, f"SELECT {'indexname' if 'pg' in catalog else 'name'} FROM {catalog}")
+    }
+    assert declared <= found
+    with pytest.raises(IntegrityError), database.session() as session:
+        session.execute(
+            text("INSERT INTO hf_model_snapshots (model_id, captured_on) VALUES (-1, '2025-01-01')")
+        )
     assert len(bulk["models"]) == len(listed) and bulk["parents"] and bulk["snapshots"]
     without_id = [[row[1:] for row in result["models"]] for result in (bulk, matched)]  # ids keep counting
     assert without_id[0] == without_id[1]

@@ -191,12 +191,12 @@ def _dump(database: Database, day: dt.date, models: dict[str, list[str]], batch:
         row.parents = [Parent(parent, relation, position, "dump") for position, parent in enumerate(parents)]
         rows.append(row)
     with database.session() as session:
-        into_empty = start_dump(session)
+        write = start_dump(session)
         for start in range(0, len(rows), batch):
-            store_dump_batch(session, rows[start : start + batch], day, into_empty=into_empty)
-        end_staging(session, into_empty)
+            store_dump_batch(session, rows[start : start + batch], day, write)
+        end_staging(session, write)
         update_roots(session.connection(), LINEAGE_CHANGES)
-        end_dump(session, into_empty)
+        end_dump(session, write)
 
 
 def _same_as_full_computation(database: Database) -> dict[str, tuple[str | None, str | None, bool | None]]:

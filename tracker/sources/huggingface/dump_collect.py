@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,7 +34,7 @@ from tracker.db.models import HfDump
 from tracker.http import HttpClient, HttpError, RequestCounters
 from tracker.http.download import ByteProgress, Downloader
 from tracker.sources.huggingface.api import RetryOptions, make_client
-from tracker.sources.huggingface.dump_read import read_dump
+from tracker.sources.huggingface.dump_read import read_ahead
 from tracker.sources.huggingface.dump_store import (
     LINEAGE_CHANGES,
     STAGING,
@@ -299,22 +300,23 @@ class HubDumpSource(Source):
         rows = skipped = 0
         rows_progress = self.callbacks.rows_progress
         with self.database.session() as session:
-            into_empty = start_dump(session)
-            for batch in read_dump(path):
-                context.check_stop()
-                store_dump_batch(session, batch.rows, commit.day, into_empty=into_empty)
-                rows += len(batch.rows) + batch.skipped
-                skipped += batch.skipped
-                if rows_progress:
-                    rows_progress(rows)
-            end_staging(session, into_empty)
+            write = start_dump(session)
+            with closing(read_ahead(path)) as batches:  # a stop or a failure ends the reading thread at once
+                for batch in batches:
+                    context.check_stop()
+                    store_dump_batch(session, batch.rows, commit.day, write)
+                    rows += len(batch.rows) + batch.skipped
+                    skipped += batch.skipped
+                    if rows_progress:
+                        rows_progress(rows)
+            end_staging(session, write)
             listed = int(session.execute(text(f"SELECT COUNT(DISTINCT hub_id) FROM {STAGING}")).scalar() or 0)
             marked, again = mark_unlisted(session, commit.day)
             if marked or again:
                 log.info("dump %s: %d models no longer listed, %d listed again", commit.day, marked, again)
             if self.on_written is not None:
                 self.on_written(session, commit.day, STAGING, LINEAGE_CHANGES)
-            end_dump(session, into_empty)
+            end_dump(session, write)
             record_coverage(
                 session,
                 "dump",

@@ -11,6 +11,8 @@ from the `base_model:` tags (as the API collector parses them) and from `baseMod
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -311,3 +313,48 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
                 gated, None, None, tags, *counts, pipeline, library, parents,
             )  # fmt: skip
         yield DumpBatch(list(rows.values()), skipped)
+
+
+_END = object()
+
+
+def read_ahead(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
+    """`read_dump`'s batches, the next one read in a thread while the caller writes this one.
+
+    Writing waits on the database (PostgreSQL's server, SQLite's engine), which releases the GIL: reading the
+    next batch meanwhile puts the machine's second core to work. At most two batches wait beside the caller's.
+    An error while reading is raised to the caller; a caller that stops early stops the thread."""
+    ready: queue.Queue[object] = queue.Queue(maxsize=1)
+    done = threading.Event()
+
+    def put(item: object) -> bool:
+        while not done.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for batch in read_dump(path, batch_rows):
+                if not put(batch):
+                    return
+            put(_END)
+        except BaseException as error:  # handed to the caller, raised there
+            put(error)
+
+    thread = threading.Thread(target=read, name="dump-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        done.set()
+        thread.join()

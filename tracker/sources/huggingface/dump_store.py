@@ -17,15 +17,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from tracker.db.bulk import copy_values, rows_with_keys
 from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
-from tracker.sources.huggingface.store import LOOKUP_COLUMNS, Stored, dump_hub_id, store_repos
+from tracker.sources.huggingface.store import (
+    LOOKUP_COLUMNS,
+    Stored,
+    dump_hub_id,
+    insert_new_models,
+    store_repos,
+)
 
 STAGING = "hf_dump_day"
 LINEAGE_CHANGES = "hf_dump_lineage"
@@ -35,46 +43,88 @@ _TABLES = {  # temporary table -> (columns, the column indexed once the rows are
 }
 
 
-# Indexes a dump into an empty hf_models builds once at its end instead of row by row (unique keys stay).
+# Indexes a dump into an empty hf_models builds once at its end instead of row by row (unique keys stay), and
+# on PostgreSQL the foreign keys on hf_models, checked once at the end instead of by a trigger per row.
 _BULK_INDEXES = [
     index for model in (HfModel, HfModelParent, HfModelSnapshot) for index in model.__table__.indexes
 ]
+_BULK_FOREIGN_KEYS = [
+    key for model in (HfModelParent, HfModelSnapshot) for key in model.__table__.foreign_key_constraints
+]
 
 
-def start_dump(session: Session) -> bool:
+class WrittenKeys:
+    """The placeholder keys a first dump has written so far, as one bit each (a Bloom filter with one hash, 8 MB):
+    a key whose bit is clear was certainly not written; one whose bit is set may have been (about 3% of new keys
+    at two million). Holding the keys themselves would take hundreds of MB."""
+
+    BITS = 1 << 26
+
+    def __init__(self) -> None:
+        self._bits = bytearray(self.BITS // 8)
+
+    def mark(self, hub_id: str) -> bool:
+        """Mark `hub_id` written; returns whether it may have been written before."""
+        bit = int(hub_id[-7:], 16) % self.BITS  # the key ends in hex digits of a SHA-1 (dump_hub_id)
+        byte, mask = bit >> 3, 1 << (bit & 7)
+        seen = bool(self._bits[byte] & mask)
+        self._bits[byte] |= mask
+        return seen
+
+
+@dataclass
+class DumpWrite:
+    """What `start_dump` found: whether the dump goes into an empty hf_models (a first dump), and then the keys
+    it has written so far."""
+
+    into_empty: bool
+    written: WrittenKeys | None = None
+
+
+def start_dump(session: Session) -> DumpWrite:
     """Create (or empty) the staging tables of the dump being written, in this session's connection.
 
-    Returns whether the dump goes into an empty hf_models (a first dump): then no batch looks up stored
-    models, and the secondary indexes are dropped until `end_dump` builds them again (in the dump's
-    transaction; until it commits, readers of those tables wait)."""
+    Into an empty hf_models (a first dump), models certainly new go in without lookups (`insert_new_models`),
+    and the secondary indexes (and PostgreSQL's foreign keys) are dropped until `end_dump` builds them again
+    (in the dump's transaction; until it commits, readers of those tables wait)."""
     for table, (columns, _) in _TABLES.items():
         session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns})"))
         session.execute(text(f"DROP INDEX IF EXISTS ix_{table}"))  # built once the rows are in
         session.execute(text(f"DELETE FROM {table}"))
     empty = session.execute(text("SELECT 1 FROM hf_models LIMIT 1")).first() is None
-    if empty:
-        for index in _BULK_INDEXES:
-            index.drop(session.connection())
-    return empty
+    if not empty:
+        return DumpWrite(False)
+    connection = session.connection()
+    for index in _BULK_INDEXES:
+        index.drop(connection)
+    if connection.dialect.name == "postgresql":
+        for key in _BULK_FOREIGN_KEYS:
+            connection.execute(DropConstraint(key))
+    return DumpWrite(True, WrittenKeys())
 
 
-def end_dump(session: Session, into_empty: bool) -> None:
-    """After a dump into an empty hf_models (`start_dump` said so): build the indexes it dropped."""
-    if into_empty:
-        for index in _BULK_INDEXES:
-            index.create(session.connection())
+def end_dump(session: Session, write: DumpWrite) -> None:
+    """After a first dump (`write.into_empty`): build the indexes and foreign keys `start_dump` dropped."""
+    if not write.into_empty:
+        return
+    connection = session.connection()
+    for index in _BULK_INDEXES:
+        index.create(connection)
+    if connection.dialect.name == "postgresql":
+        for key in _BULK_FOREIGN_KEYS:
+            connection.execute(AddConstraint(key))
 
 
-def end_staging(session: Session, into_empty: bool = False) -> None:
+def end_staging(session: Session, write: DumpWrite) -> None:
     """After the dump's last batch: index the staging tables (one sorted build instead of an insert per row)
-    and give the planner their statistics, and those of a first dump's tables (`into_empty`) on PostgreSQL.
+    and give the planner their statistics, and those of a first dump's tables on PostgreSQL.
 
     Nothing analyzes temporary tables by itself; without statistics PostgreSQL plans the unlisted marks and
     the roll-up as if the table were small (a loop of one index probe per staged model)."""
     for table, (_, key) in _TABLES.items():
         session.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{table} ON {table} ({key})"))
         session.execute(text(f"ANALYZE {table}"))
-    if into_empty and session.get_bind().dialect.name == "postgresql":
+    if write.into_empty and session.get_bind().dialect.name == "postgresql":
         for table in ("hf_models", "hf_model_parents"):
             session.execute(text(f"ANALYZE {table}"))
 
@@ -86,14 +136,20 @@ def _as_date(value: object) -> dt.date | None:
 
 
 def store_dump_batch(
-    session: Session, rows: Sequence[RepoRow], day: dt.date, *, into_empty: bool = False
+    session: Session, rows: Sequence[RepoRow], day: dt.date, write: DumpWrite | None = None
 ) -> int:
-    """Store one batch of a dump read for `day`; returns the models stored. `into_empty`: the dump started on
-    an empty hf_models, so every model is new or an earlier batch's, under its placeholder key."""
+    """Store one batch of a dump read for `day`; returns the models stored. `write`: what `start_dump` found
+    (without it, every model is matched against the stored ones)."""
     if not rows:
         return 0
-    if into_empty:
-        return _store_matched(session, rows, day, {}, {})
+    if write is not None and write.written is not None:
+        new: list[RepoRow] = []
+        again: list[RepoRow] = []
+        for row in rows:
+            row.hub_id = dump_hub_id(row.repo_id)
+            (again if write.written.mark(row.hub_id) else new).append(row)
+        # `again` may have been written by an earlier batch of this dump: matched on their placeholder keys
+        return _store_new(session, new, day) + _store_matched(session, again, day, {}, {})
     names = [row.repo_id for row in rows]
     known = {
         repo_id: (hub_id, repo_id, _as_date(metrics_on), *rest)
@@ -132,6 +188,22 @@ def store_dump_batch(
     return _store_matched(session, rows, day, known, renamed)
 
 
+def _store_new(session: Session, rows: Sequence[RepoRow], day: dt.date) -> int:
+    """Store models certainly not stored yet (their `hub_id` set), staging their figures."""
+    connection = session.connection()
+    copy_values(
+        connection,
+        STAGING,
+        ("hub_id", "downloads_30d", "likes"),
+        ("text", "int8", "int8"),
+        [(row.hub_id, row.downloads_30d, row.likes) for row in rows],
+    )
+    changes: list[str] = []
+    count = insert_new_models(session, rows, day, changes)
+    copy_values(connection, LINEAGE_CHANGES, ("key",), ("text",), [(key,) for key in changes])
+    return count
+
+
 def _store_matched(
     session: Session,
     rows: Sequence[RepoRow],
@@ -140,7 +212,10 @@ def _store_matched(
     renamed: dict[str, str],
 ) -> int:
     """Store a batch whose stored models were found: `known` maps a repo id to its model's stored row
-    (LOOKUP_COLUMNS), `renamed` a former name to its model's hub_id."""
+    (LOOKUP_COLUMNS), `renamed` a former name to its model's hub_id (models not in `known` are looked up on
+    their placeholder key by `store_repos`)."""
+    if not rows:
+        return 0
     stored: dict[str, RepoRow] = {}
     looked_up: dict[str, Stored] = {}
     staged: list[tuple[str, int | None, int | None]] = []

@@ -284,6 +284,85 @@ def store_repos(
     raise ValueError(f"unsupported database back end {dialect!r} (SQLite or PostgreSQL)")
 
 
+def insert_new_models(
+    session: Session, rows: Sequence[RepoRow], run_date: dt.date, lineage_changes: list[str]
+) -> int:
+    """Insert models known to be new (none is stored under its `hub_id`): rows, the day's snapshot of each
+    (every new model keeps one) and edges, with ids drawn ahead from the table's own counter, so no lookup, no
+    upsert and no read-back of ids. A first dump's models take this path (tracker.sources.huggingface.dump_store).
+    `lineage_changes` receives their lower-case repo ids."""
+    if not rows:
+        return 0
+    connection = session.connection()
+    columns, _ = _insert_columns(True)
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        import psycopg
+
+        try:
+            with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+                # a block of ids in one step (nextval per row costs more than the COPY); no other session
+                # takes ids meanwhile: Hub collections hold the Hugging Face lock
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence('hf_models', 'id'), "
+                    "nextval(pg_get_serial_sequence('hf_models', 'id')) + %s - 1)",
+                    (len(rows),),
+                    prepare=False,
+                )
+                (last,) = cursor.fetchone()
+                ids = list(range(last - len(rows) + 1, last + 1))
+                _copy_rows(
+                    cursor,
+                    "hf_models",
+                    ("id", *columns),
+                    [
+                        (model_id, *_row_values(row, run_date, True, _pg_time, _same))
+                        for model_id, row in zip(ids, rows, strict=True)
+                    ],
+                )
+                # the counts fit: the rows above took them in the same column types
+                _copy_rows(
+                    cursor,
+                    "hf_model_snapshots",
+                    ("model_id", "captured_on", *_METRICS),
+                    [
+                        (model_id, run_date, *(getattr(row, name) for name in _METRICS))
+                        for model_id, row in zip(ids, rows, strict=True)
+                    ],
+                )
+        except psycopg.Error as error:  # raised by the driver directly: wrapped as SQLAlchemy would
+            raise DBAPIError.instance(None, None, error, psycopg.Error) from error
+    elif dialect == "sqlite":
+        first = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM hf_models").scalar_one()
+        ids = list(range(first, first + len(rows)))
+        day = run_date.isoformat()
+        connection.exec_driver_sql(
+            f"INSERT INTO hf_models (id, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})",
+            [
+                (model_id, *_row_values(row, day, True, _sqlite_time, _sqlite_flag))
+                for model_id, row in zip(ids, rows, strict=True)
+            ],
+        )
+        connection.exec_driver_sql(
+            f"INSERT INTO hf_model_snapshots (model_id, captured_on, {', '.join(_METRICS)}) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (model_id, day, *(getattr(row, name) for name in _METRICS))
+                for model_id, row in zip(ids, rows, strict=True)
+            ],
+        )
+    else:
+        raise ValueError(f"unsupported database back end {dialect!r} (SQLite or PostgreSQL)")
+    edges = [
+        (model_id, parent.repo_id, parent.relation, parent.position, parent.source)
+        for model_id, row in zip(ids, rows, strict=True)
+        for parent in row.parents
+    ]
+    copy_values(connection, "hf_model_parents", EDGE_COLUMNS, _EDGE_TYPES, edges)
+    lineage_changes.extend(row.repo_id.lower() for row in rows)
+    return len(rows)
+
+
 def read_state(session: Session, key: str) -> dict[str, Any] | None:
     """A value from `collector_state`."""
     value = session.get(CollectorState, key)
@@ -491,6 +570,20 @@ def _fit_binary(types: Sequence[int], rows: Sequence[tuple[Any, ...]]) -> bool:
     return True
 
 
+def _copy_rows(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """COPY `rows` into `table`: binary when every integer fits its column, else as text (which gets the
+    server's out-of-range error)."""
+    types = _binary_types(cursor, table, columns)
+    binary = _fit_binary(types, rows)
+    with cursor.copy(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+    ) as copy:
+        if binary:
+            copy.set_types(types)
+        for values in rows:
+            copy.write_row(values)
+
+
 def _store_postgresql(session: Session, page: _Page) -> int:
     import psycopg
 
@@ -534,15 +627,7 @@ def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
             (position, *_row_values(row, run_date, model, _pg_time, _same))
             for position, row in enumerate(current)
         ]
-        types = _binary_types(cursor, page_table, ("ord", *columns))
-        binary = _fit_binary(types, values)
-        with cursor.copy(
-            f"COPY {page_table} (ord, {listed}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
-        ) as copy:
-            if binary:
-                copy.set_types(types)
-            for row_values in values:
-                copy.write_row(row_values)
+        _copy_rows(cursor, page_table, ("ord", *columns), values)
         cursor.execute(
             f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {page_table} ORDER BY ord "
             f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(updated)} RETURNING hub_id, id",
