@@ -34,7 +34,7 @@ from tracker.db.models import HfDump
 from tracker.http import HttpClient, HttpError, RequestCounters
 from tracker.http.download import ByteProgress, Downloader
 from tracker.sources.huggingface.api import RetryOptions, make_client
-from tracker.sources.huggingface.dump_read import read_ahead
+from tracker.sources.huggingface.dump_read import read_ahead, read_dump
 from tracker.sources.huggingface.dump_store import (
     LINEAGE_CHANGES,
     STAGING,
@@ -301,7 +301,10 @@ class HubDumpSource(Source):
         rows_progress = self.callbacks.rows_progress
         with self.database.session() as session:
             write = start_dump(session)
-            with closing(read_ahead(path)) as batches:  # a stop or a failure ends the reading thread at once
+            # Reading ahead in a thread pays on PostgreSQL, whose server works while the next batch is read; the
+            # SQLite engine gives the GIL up and waits for it again at every row, behind the reading thread.
+            read = read_ahead if session.get_bind().dialect.name == "postgresql" else read_dump
+            with closing(read(path)) as batches:  # a stop or a failure ends a reading thread at once
                 for batch in batches:
                     context.check_stop()
                     store_dump_batch(session, batch.rows, commit.day, write)

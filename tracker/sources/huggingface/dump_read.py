@@ -321,8 +321,8 @@ _END = object()
 def read_ahead(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
     """`read_dump`'s batches, the next one read in a thread while the caller writes this one.
 
-    Writing waits on the database (PostgreSQL's server, SQLite's engine), which releases the GIL: reading the
-    next batch meanwhile puts the machine's second core to work. At most two batches wait beside the caller's.
+    Writing waits on PostgreSQL's server, which releases the GIL: reading the next batch meanwhile puts the
+    machine's second core to work. At most two batches wait beside the caller's.
     An error while reading is raised to the caller; a caller that stops early stops the thread."""
     ready: queue.Queue[object] = queue.Queue(maxsize=1)
     done = threading.Event()
