@@ -7,6 +7,8 @@ import dataclasses
 import datetime as dt
 import math
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -268,3 +270,25 @@ def test_an_error_while_reading_ahead_reaches_the_caller(tmp_path: Path) -> None
         list(read_ahead(path))
     assert str(ahead.value) == str(direct.value)
     assert not _reader_threads()
+
+
+def test_reading_ahead_reads_one_batch_ahead_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """While the caller holds a batch, the thread reads the next one and no more (memory: two batches)."""
+    from tracker.sources.huggingface import dump_read
+
+    produced: list[int] = []
+
+    def counting(path: Path, batch_rows: int) -> Iterator[dump_read.DumpBatch]:
+        for number in range(10):
+            produced.append(number)
+            yield dump_read.DumpBatch([], 0)
+
+    monkeypatch.setattr(dump_read, "read_dump", counting)
+    reading = read_ahead(tmp_path / "unused.parquet")
+    next(reading)
+    time.sleep(0.3)  # time for a thread that read further ahead to show it
+    assert produced == [0, 1]
+    next(reading)
+    time.sleep(0.3)
+    assert produced == [0, 1, 2]
+    assert len(list(reading)) == 8

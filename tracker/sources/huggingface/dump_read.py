@@ -322,34 +322,35 @@ def read_ahead(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
     """`read_dump`'s batches, the next one read in a thread while the caller writes this one.
 
     Writing waits on PostgreSQL's server, which releases the GIL: reading the next batch meanwhile puts the
-    machine's second core to work. At most two batches wait beside the caller's.
-    An error while reading is raised to the caller; a caller that stops early stops the thread."""
-    ready: queue.Queue[object] = queue.Queue(maxsize=1)
+    machine's second core to work. The thread starts a batch only once the caller took the one before, so at
+    most two batches are in memory. An error while reading is raised to the caller; a caller that stops
+    early stops the thread."""
+    ready: queue.Queue[object] = queue.Queue()
+    taken = threading.Semaphore(1)  # the thread may read one batch ahead of the caller's
     done = threading.Event()
-
-    def put(item: object) -> bool:
-        while not done.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
 
     def read() -> None:
         try:
-            for batch in read_dump(path, batch_rows):
-                if not put(batch):
+            batches = read_dump(path, batch_rows)
+            while True:
+                while not taken.acquire(timeout=0.1):
+                    if done.is_set():
+                        return
+                if done.is_set():
                     return
-            put(_END)
+                batch = next(batches, _END)
+                ready.put(batch)
+                if batch is _END:
+                    return
         except BaseException as error:  # handed to the caller, raised there
-            put(error)
+            ready.put(error)
 
     thread = threading.Thread(target=read, name="dump-reader", daemon=True)
     thread.start()
     try:
         while True:
             item = ready.get()
+            taken.release()
             if item is _END:
                 return
             if isinstance(item, BaseException):
