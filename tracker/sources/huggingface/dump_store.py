@@ -190,18 +190,23 @@ def store_dump_batch(
 
 def _store_new(session: Session, rows: Sequence[RepoRow], day: dt.date) -> int:
     """Store models certainly not stored yet (their `hub_id` set), staging their figures."""
-    connection = session.connection()
-    copy_values(
-        connection,
-        STAGING,
-        ("hub_id", "downloads_30d", "likes"),
-        ("text", "int8", "int8"),
-        [(row.hub_id, row.downloads_30d, row.likes) for row in rows],
-    )
+    _stage(session, [(row.hub_id, row.downloads_30d, row.likes) for row in rows])
     changes: list[str] = []
     count = insert_new_models(session, rows, day, changes)
-    copy_values(connection, LINEAGE_CHANGES, ("key",), ("text",), [(key,) for key in changes])
+    _note_lineage_changes(session, changes)
     return count
+
+
+def _stage(session: Session, staged: Sequence[tuple[str, int | None, int | None]]) -> None:
+    """Add (hub_id, downloads_30d, likes) of listed models to the day's staging table."""
+    copy_values(
+        session.connection(), STAGING, ("hub_id", "downloads_30d", "likes"), ("text", "int8", "int8"), staged
+    )
+
+
+def _note_lineage_changes(session: Session, keys: Sequence[str]) -> None:
+    """Add repo ids (lower case) whose lineage roots can have changed to the dump's table of them."""
+    copy_values(session.connection(), LINEAGE_CHANGES, ("key",), ("text",), [(key,) for key in keys])
 
 
 def _store_matched(
@@ -231,8 +236,7 @@ def _store_matched(
         stored[hub_id] = row
         if found:
             looked_up[hub_id] = found
-    connection = session.connection()
-    copy_values(connection, STAGING, ("hub_id", "downloads_30d", "likes"), ("text", "int8", "int8"), staged)
+    _stage(session, staged)
     if not stored:
         return 0
     changes: list[str] = []
@@ -245,7 +249,7 @@ def _store_matched(
         looked_up=list(looked_up.values()),
         lineage_changes=changes,
     )
-    copy_values(connection, LINEAGE_CHANGES, ("key",), ("text",), [(key,) for key in changes])
+    _note_lineage_changes(session, changes)
     return count
 
 

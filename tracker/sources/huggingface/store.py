@@ -294,65 +294,40 @@ def insert_new_models(
     if not rows:
         return 0
     connection = session.connection()
-    columns, _ = _insert_columns(True)
     dialect = connection.dialect.name
-    if dialect == "postgresql":
+    if dialect not in ("postgresql", "sqlite"):
+        raise ValueError(f"unsupported database back end {dialect!r} (SQLite or PostgreSQL)")
+    postgres = dialect == "postgresql"
+    day, time, flag = (
+        (run_date, _pg_time, _same) if postgres else (run_date.isoformat(), _sqlite_time, _sqlite_flag)
+    )
+    ids = _reserve_ids(connection, len(rows))
+    columns, _ = _insert_columns(True)
+    models = [
+        (model_id, *_row_values(row, day, True, time, flag)) for model_id, row in zip(ids, rows, strict=True)
+    ]
+    snapshots = [
+        (model_id, day, *(getattr(row, name) for name in _METRICS))
+        for model_id, row in zip(ids, rows, strict=True)
+    ]
+    model_columns, snapshot_columns = ("id", *columns), ("model_id", "captured_on", *_METRICS)
+    if postgres:
         import psycopg
 
         try:
             with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-                # a block of ids in one step (nextval per row costs more than the COPY); no other session
-                # takes ids meanwhile: Hub collections hold the Hugging Face lock
-                cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence('hf_models', 'id'), "
-                    "nextval(pg_get_serial_sequence('hf_models', 'id')) + %s - 1)",
-                    (len(rows),),
-                    prepare=False,
-                )
-                (last,) = cursor.fetchone()
-                ids = list(range(last - len(rows) + 1, last + 1))
-                _copy_rows(
-                    cursor,
-                    "hf_models",
-                    ("id", *columns),
-                    [
-                        (model_id, *_row_values(row, run_date, True, _pg_time, _same))
-                        for model_id, row in zip(ids, rows, strict=True)
-                    ],
-                )
-                # the counts fit: the rows above took them in the same column types
-                _copy_rows(
-                    cursor,
-                    "hf_model_snapshots",
-                    ("model_id", "captured_on", *_METRICS),
-                    [
-                        (model_id, run_date, *(getattr(row, name) for name in _METRICS))
-                        for model_id, row in zip(ids, rows, strict=True)
-                    ],
-                )
+                _copy_rows(cursor, "hf_models", model_columns, models)
+                _copy_rows(cursor, "hf_model_snapshots", snapshot_columns, snapshots)
         except psycopg.Error as error:  # raised by the driver directly: wrapped as SQLAlchemy would
             raise DBAPIError.instance(None, None, error, psycopg.Error) from error
-    elif dialect == "sqlite":
-        first = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM hf_models").scalar_one()
-        ids = list(range(first, first + len(rows)))
-        day = run_date.isoformat()
-        connection.exec_driver_sql(
-            f"INSERT INTO hf_models (id, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})",
-            [
-                (model_id, *_row_values(row, day, True, _sqlite_time, _sqlite_flag))
-                for model_id, row in zip(ids, rows, strict=True)
-            ],
-        )
-        connection.exec_driver_sql(
-            f"INSERT INTO hf_model_snapshots (model_id, captured_on, {', '.join(_METRICS)}) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (model_id, day, *(getattr(row, name) for name in _METRICS))
-                for model_id, row in zip(ids, rows, strict=True)
-            ],
-        )
     else:
-        raise ValueError(f"unsupported database back end {dialect!r} (SQLite or PostgreSQL)")
+        for table, names, values in (
+            ("hf_models", model_columns, models),
+            ("hf_model_snapshots", snapshot_columns, snapshots),
+        ):
+            connection.exec_driver_sql(
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values
+            )
     edges = [
         (model_id, parent.repo_id, parent.relation, parent.position, parent.source)
         for model_id, row in zip(ids, rows, strict=True)
@@ -361,6 +336,22 @@ def insert_new_models(
     copy_values(connection, "hf_model_parents", EDGE_COLUMNS, _EDGE_TYPES, edges)
     lineage_changes.extend(row.repo_id.lower() for row in rows)
     return len(rows)
+
+
+def _reserve_ids(connection: Any, count: int) -> range:
+    """`count` new ids of hf_models, taken in one step (a counter step per row costs more than the COPY). No
+    other session takes ids meanwhile: Hub collections hold the Hugging Face lock."""
+    if connection.dialect.name == "postgresql":
+        last = connection.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('hf_models', 'id'), "
+                "nextval(pg_get_serial_sequence('hf_models', 'id')) + :count - 1)"
+            ),
+            {"count": count},
+        ).scalar_one()
+        return range(last - count + 1, last + 1)
+    first = connection.execute(text("SELECT COALESCE(MAX(id), 0) + 1 FROM hf_models")).scalar_one()
+    return range(first, first + count)
 
 
 def read_state(session: Session, key: str) -> dict[str, Any] | None:
