@@ -185,3 +185,81 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
     assert without_id[0] == without_id[1]
     assert bulk["parents"] == matched["parents"]
     assert bulk["snapshots"] == matched["snapshots"]
+
+
+def _whole_dump(database: Database, listed: list[RepoRow], day: dt.date) -> None:
+    """`listed` as one whole dump of `day`: rows, unlisted marks and its `hf_dumps` row."""
+    from tracker.db.models import HfDump
+    from tracker.sources.huggingface.dump_store import end_staging, mark_unlisted
+
+    with database.session() as session:
+        write = start_dump(session)
+        store_dump_batch(session, listed, day, write)
+        end_staging(session, write)
+        mark_unlisted(session, day)
+        end_dump(session, write)
+        session.add(
+            HfDump(commit_id=f"{day:%Y%m%d}".ljust(40, "0"), repo="r/d", filename="models.parquet",
+                   committed_at=dt.datetime.combine(day, dt.time(20), dt.timezone.utc), dump_on=day,
+                   models=len(listed), skipped=0, status="ingested")
+        )  # fmt: skip
+
+
+def test_a_dump_leaves_a_model_listed_as_it_was_alone_and_its_metrics_hold_on_the_newest_day(
+    database: Database,
+) -> None:
+    """Rewriting every row of the Hub only to move its dates costs about as much as the rest of a dump: a
+    listed model whose values did not change keeps its row as it is. The views still date its metrics to the
+    newest dump; a model listed again after a gap is written (so it counts as listed); an older dump written
+    later only adds history and hides nothing a newer dump listed."""
+    week = dt.timedelta(days=7)
+
+    def state() -> dict[str, tuple[Any, ...]]:
+        found = rows(
+            database,
+            "SELECT m.repo_id, m.likes, m.metrics_on, m.last_seen_on, m.unlisted_on, l.captured_on "
+            "FROM hf_models m JOIN hf_model_latest l ON l.repo_id = m.repo_id",
+        )
+        return {
+            row[0]: tuple(str(value)[:10] if value is not None else None for value in row[1:])
+            for row in found
+        }
+
+    def listing(likes: dict[str, int]) -> list[RepoRow]:
+        batch = []
+        for repo_id, count in likes.items():
+            row = dump_row(repo_id, downloads=5)  # the tail: no snapshot unless something changes
+            row.likes = count
+            batch.append(row)
+        return batch
+
+    first, second, third = DAY, DAY + week, DAY + 2 * week
+    _whole_dump(database, listing({"a/same": 1, "b/moves": 1, "c/gap": 1}), first)
+    _whole_dump(database, listing({"a/same": 1, "b/moves": 2}), second)
+    after = state()
+    d1, d2, d3 = (str(day) for day in (first, second, third))
+    assert after["a/same"] == ("1", d1, d1, None, d2)  # the row as it was; its metrics hold on the newest day
+    assert after["b/moves"] == ("2", d2, d2, None, d2)
+    assert after["c/gap"] == (
+        "1",
+        d1,
+        d1,
+        d2,
+        d1,
+    )  # no longer listed: its metrics are those it was last seen with
+
+    _whole_dump(database, listing({"a/same": 1, "b/moves": 2, "c/gap": 1}), third)
+    after = state()
+    assert after["c/gap"] == ("1", d3, d3, None, d3)  # listed again, with the same values: written
+    assert after["a/same"][1:] == (d1, d1, None, d3)
+
+    # an older dump written after the newer ones: a's other figure stays history, b (not listed) stays listed,
+    # and the model only it lists is marked from the next dump written
+    older = DAY + dt.timedelta(days=10)
+    _whole_dump(database, listing({"a/same": 7, "n/only-then": 1}), older)
+    after = state()
+    assert after["a/same"] == ("1", d1, d1, None, d3)
+    assert after["b/moves"][3] is None
+    assert after["n/only-then"][:4] == ("1", str(older), str(older), d3)
+    assert rows(database, "SELECT count(*) FROM hf_model_snapshots s JOIN hf_models m ON m.id = s.model_id "
+                "WHERE m.repo_id = 'a/same'") == [(1,)]  # fmt: skip

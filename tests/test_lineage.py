@@ -285,3 +285,24 @@ def test_a_dump_listing_a_renamed_model_under_its_former_name_moves_its_derivati
     result = _same_as_full_computation(database)
     assert result["r/kid"][:2] == ("r/new-name", "r")
     assert result["r/kid2"][:2] == ("meta-llama/L", "meta-llama")
+
+
+def test_repo_ids_differing_only_in_case_share_one_root_spelling_dump_after_dump(database: Database) -> None:
+    """Models without parents go in as their own roots; two spellings of one repo id (case only) must still
+    end with the one spelling a full computation picks (the database's ordering decides which), on a first
+    dump (bulk path) and on a later one (incremental path)."""
+    fillers = {f"filler/m{number}": [] for number in range(40)}  # keeps the second dump incremental
+    _dump(database, DAY, {**fillers, "Org/Base": [], "org/base": [], "k/ft": ["ORG/BASE"]})
+    result = _same_as_full_computation(database)
+    spellings = {result[name] for name in ("Org/Base", "org/base", "k/ft")}
+    assert len(spellings) == 1
+    ((spelling, key, mixed),) = spellings
+    assert spelling in ("Org/Base", "org/base") and (key, mixed) == ("org", False)
+
+    later = {**fillers, "org/base": [], "ORG/base": [], "k/ft": ["org/BASE"]}
+    _dump(database, DAY + dt.timedelta(days=7), later)
+    result = _same_as_full_computation(database)
+    spellings = {result[name] for name in ("Org/Base", "org/base", "ORG/base", "k/ft")}
+    assert len(spellings) == 1
+    ((spelling, key, mixed),) = spellings
+    assert spelling in ("Org/Base", "org/base", "ORG/base") and (key, mixed) == ("org", False)

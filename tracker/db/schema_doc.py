@@ -73,6 +73,11 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "root_author_key": "lower-cased namespace of `root_repo_id`, for the root's country",
         "root_mixed": "TRUE when a merge's parents come from different countries (attributed to the first)",
         "unlisted_on": "first dump day that no longer listed the model (deleted or private); NULL while listed",
+        "metrics_on": "UTC date the metrics held inline were written; a dump listing the model with the same "
+        "values leaves the row as it is, so while it is listed they also hold on the newest dump's day "
+        "(`hf_model_latest.captured_on` gives that day)",
+        "last_seen_on": "UTC date the tracker last wrote the row from an API answer or a dump (a dump that lists "
+        "the model unchanged leaves it)",
     },
     "hf_model_parents": {
         "child_id": "the derived model (`hf_models.id`)",

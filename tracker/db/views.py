@@ -53,6 +53,12 @@ def month_sql(dialect: str, expression: str) -> str:
 
 # Countries are resolved per account (see tracker.attribution); these joins are how every view finds them.
 HF_AUTHOR_COUNTRY = "LEFT JOIN accounts a ON a.platform = 'hf' AND a.handle_key = m.author_key"
+# The newest day a model's inline metrics are known to hold on: a dump that lists a model with the same values
+# leaves its row (and `metrics_on`) as it is, so a model still listed holds them on the newest dump's day too.
+HF_NEWEST_DUMP = "CROSS JOIN (SELECT MAX(dump_on) AS newest FROM hf_dumps WHERE status = 'ingested') dump"
+HF_METRICS_AS_OF = (
+    "CASE WHEN m.unlisted_on IS NULL AND dump.newest > m.metrics_on THEN dump.newest ELSE m.metrics_on END"
+)
 _HF_ROOT_COUNTRY = "LEFT JOIN accounts ra ON ra.platform = 'hf' AND ra.handle_key = m.root_author_key"
 
 _SHARE = "fraction (0..1) of the total over all rows, the unknown row included"
@@ -104,7 +110,7 @@ VIEWS: list[View] = [
             "likes": "likes on `captured_on`",
             "base_model": "the first direct parent model (repo id), NULL when the model has none",
             "base_relation": "how it derives from `base_model`: finetune, adapter, quantized, merge or unknown",
-            "captured_on": "the UTC date of the newest snapshot these metrics come from",
+            "captured_on": "the newest UTC date these metrics are known to hold on: the day they were written, or the newest dump's day when that dump listed the model with the same values",
             "country": "ISO 3166-1 alpha-2 country of the author's publisher/account; NULL = unknown",
             "root_model": "the farthest ancestor along base-model edges (the model itself when it has no parent)",
             "root_country": "country of the root model's namespace; NULL = unknown",
@@ -116,13 +122,15 @@ VIEWS: list[View] = [
         },
         sql=f"""
 SELECT m.repo_id, m.author, m.created_at, m.downloads_30d, m.downloads_all_time, m.likes,
-       p.parent_repo_id AS base_model, p.relation AS base_relation, m.metrics_on AS captured_on,
+       p.parent_repo_id AS base_model, p.relation AS base_relation,
+       {HF_METRICS_AS_OF} AS captured_on,
        a.country AS country,
        COALESCE(m.root_repo_id, CASE WHEN p.child_id IS NULL THEN m.repo_id END) AS root_model,
        COALESCE(ra.country, CASE WHEN p.child_id IS NULL AND m.root_author_key IS NULL THEN a.country END)
            AS root_country,
        m.hub_id, m.pipeline_tag, m.library_name, m.trending_score, m.root_mixed
 FROM hf_models m
+{HF_NEWEST_DUMP}
 LEFT JOIN hf_model_parents p ON p.child_id = m.id AND p.position = 0
 {HF_AUTHOR_COUNTRY}
 {_HF_ROOT_COUNTRY}

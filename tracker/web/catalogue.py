@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 
 from tracker.db.engine import Database
-from tracker.db.views import HF_AUTHOR_COUNTRY, month_sql
+from tracker.db.views import HF_AUTHOR_COUNTRY, HF_METRICS_AS_OF, HF_NEWEST_DUMP, month_sql
 
 MODELS_SHOWN = 100  # models listed on a publisher page (by 30-day downloads)
 MODELS_CHARTED = 8  # of which drawn over time
@@ -225,9 +225,10 @@ def _model(database: Database, repo_id: str) -> dict[str, Any] | None:
     rows = _rows(
         database,
         "SELECT m.id, m.repo_id, m.author, m.author_key, m.created_at, m.downloads_30d, m.downloads_all_time, "
-        "m.likes, m.pipeline_tag, m.library_name, m.license, m.metrics_on, m.root_repo_id, m.root_mixed, "
+        "m.likes, m.pipeline_tag, m.library_name, m.license, m.root_repo_id, m.root_mixed, "
+        f"{HF_METRICS_AS_OF} AS metrics_on, "
         "a.country, a.country_method, p.slug AS publisher FROM hf_models m "
-        f"{HF_AUTHOR_COUNTRY} "
+        f"{HF_NEWEST_DUMP} {HF_AUTHOR_COUNTRY} "
         "LEFT JOIN publishers p ON p.id = a.publisher_id WHERE m.repo_id = :repo",
         {"repo": repo_id},
     )

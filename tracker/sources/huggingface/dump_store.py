@@ -38,7 +38,7 @@ from tracker.sources.huggingface.store import (
 STAGING = "hf_dump_day"
 LINEAGE_CHANGES = "hf_dump_lineage"
 _TABLES = {  # temporary table -> (columns, the column SQLite indexes once the rows are in)
-    STAGING: ("hub_id VARCHAR(40) NOT NULL, downloads_30d BIGINT, likes BIGINT", "hub_id"),
+    STAGING: ("hub_id VARCHAR(40) NOT NULL, downloads_30d BIGINT, likes BIGINT, is_new BOOLEAN", "hub_id"),
     LINEAGE_CHANGES: ("key VARCHAR(300) NOT NULL", "key"),
 }
 
@@ -75,10 +75,15 @@ class WrittenKeys:
 @dataclass
 class DumpWrite:
     """What `start_dump` found: whether the dump goes into an empty hf_models (a first dump), and then the keys
-    it has written so far."""
+    it has written so far; the day of the newest dump already written (None: none yet)."""
 
     into_empty: bool
     written: WrittenKeys | None = None
+    newest: dt.date | None = None
+
+    def older_than_written(self, day: dt.date) -> bool:
+        """Whether a dump of `day` is older than one already written (a retried failure, or `--force`)."""
+        return self.newest is not None and self.newest > day
 
 
 def start_dump(session: Session) -> DumpWrite:
@@ -96,7 +101,8 @@ def start_dump(session: Session) -> DumpWrite:
         session.execute(text(f"{empty_table} {table}"))
     empty = session.execute(text("SELECT 1 FROM hf_models LIMIT 1")).first() is None
     if not empty:
-        return DumpWrite(False)
+        newest = session.scalar(select(func.max(HfDump.dump_on)).where(HfDump.status == "ingested"))
+        return DumpWrite(False, newest=_as_date(newest))
     connection = session.connection()
     for index in _BULK_INDEXES:
         index.drop(connection)
@@ -136,6 +142,10 @@ def end_staging(session: Session, write: DumpWrite) -> None:
             session.execute(text(f"ANALYZE {table}"))
 
 
+def _newest_of(day: dt.date | None, other: dt.date | None) -> dt.date | None:
+    return other if day is None or (other is not None and other > day) else day
+
+
 def _as_date(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value  # type: ignore[return-value]
@@ -158,8 +168,11 @@ def store_dump_batch(
         # `again` may have been written by an earlier batch of this dump: matched on their placeholder keys
         return _store_new(session, new, day) + _store_matched(session, again, day, {}, {})
     names = [row.repo_id for row in rows]
+    # An older dump than one already written only adds history: a model listed as it was leaves its row (and
+    # its `metrics_on`) alone, so its stored metrics count as those of the newest dump
+    newest = write.newest if write is not None and write.older_than_written(day) else None
     known = {
-        repo_id: (hub_id, repo_id, _as_date(metrics_on), *rest)
+        repo_id: (hub_id, repo_id, _newest_of(_as_date(metrics_on), newest), *rest)
         for hub_id, repo_id, metrics_on, *rest in rows_with_keys(
             session.connection(), HfModel.__table__, LOOKUP_COLUMNS, "repo_id", names
         )
@@ -180,7 +193,7 @@ def store_dump_batch(
         }
         if renamed:
             found = {
-                hub_id: (hub_id, repo_id, _as_date(metrics_on), *rest)
+                hub_id: (hub_id, repo_id, _newest_of(_as_date(metrics_on), newest), *rest)
                 for hub_id, repo_id, metrics_on, *rest in rows_with_keys(
                     session.connection(),
                     HfModel.__table__,
@@ -197,18 +210,20 @@ def store_dump_batch(
 
 def _store_new(session: Session, rows: Sequence[RepoRow], day: dt.date) -> int:
     """Store models certainly not stored yet (their `hub_id` set), staging their figures."""
-    _stage(session, [(row.hub_id, row.downloads_30d, row.likes) for row in rows])
+    _stage(session, [(row.hub_id, row.downloads_30d, row.likes, True) for row in rows])
     changes: list[str] = []
     count = insert_new_models(session, rows, day, changes)
     _note_lineage_changes(session, changes)
     return count
 
 
-def _stage(session: Session, staged: Sequence[tuple[str, int | None, int | None]]) -> None:
-    """Add (hub_id, downloads_30d, likes) of listed models to the day's staging table."""
-    copy_values(
-        session.connection(), STAGING, ("hub_id", "downloads_30d", "likes"), ("text", "int8", "int8"), staged
-    )
+_Staged = tuple[str, int | None, int | None, bool]
+
+
+def _stage(session: Session, staged: Sequence[_Staged]) -> None:
+    """Add (hub_id, downloads_30d, likes, new to the database) of listed models to the day's staging table."""
+    columns = ("hub_id", "downloads_30d", "likes", "is_new")
+    copy_values(session.connection(), STAGING, columns, ("text", "int8", "int8", "bool"), staged)
 
 
 def _note_lineage_changes(session: Session, keys: Sequence[str]) -> None:
@@ -230,12 +245,12 @@ def _store_matched(
         return 0
     stored: dict[str, RepoRow] = {}
     looked_up: dict[str, Stored] = {}
-    staged: list[tuple[str, int | None, int | None]] = []
+    staged: list[_Staged] = []
     for row in rows:
         found = known.get(row.repo_id)
         hub_id, metrics_on = (found[0], found[2]) if found else (dump_hub_id(row.repo_id), None)
         row.hub_id = hub_id
-        staged.append((hub_id, row.downloads_30d, row.likes))
+        staged.append((hub_id, row.downloads_30d, row.likes, found is None))
         if metrics_on is not None and metrics_on > day and (row.downloads_30d or 0) < ACTIVE_DOWNLOADS_30D:
             continue  # newer metrics are stored: only the active head gets an older day's snapshot
         if hub_id in stored and row.repo_id in renamed:
@@ -263,17 +278,24 @@ def _store_matched(
 def mark_unlisted(session: Session, day: dt.date) -> tuple[int, int]:
     """After a whole dump of `day`: mark the models it no longer lists, unmark those listed again.
 
-    Only models last seen before `day` are marked (an older dump replayed later never hides a model seen
-    since). A model this older dump lists but no newer dump already written has seen (its `last_seen_on` is
-    still `day` or earlier) is marked from the first newer dump. Returns (marked, listed again)."""
-    marked = session.execute(
-        text(
-            f"UPDATE hf_models SET unlisted_on = :day WHERE unlisted_on IS NULL "
-            f"AND (last_seen_on IS NULL OR last_seen_on < :day) "
-            f"AND NOT EXISTS (SELECT 1 FROM {STAGING} d WHERE d.hub_id = hf_models.hub_id)"
-        ),
-        {"day": day},
-    ).rowcount
+    A dump leaves the row of a model listed as it was alone, dates included, so `last_seen_on` is only a lower
+    bound of the last dump that listed a model; a model marked no longer listed is always written when listed
+    again. Models are marked only by a dump newer than every dump written (an older one replayed later never
+    hides a model seen since). Of the models an older dump adds, those the next newer dump written did not
+    list are marked from that dump. Returns (marked, listed again)."""
+    later = session.scalar(
+        select(func.min(HfDump.dump_on)).where(HfDump.dump_on > day, HfDump.status == "ingested")
+    )
+    marked = 0
+    if later is None:
+        marked = session.execute(
+            text(
+                f"UPDATE hf_models SET unlisted_on = :day WHERE unlisted_on IS NULL "
+                f"AND (last_seen_on IS NULL OR last_seen_on < :day) "
+                f"AND NOT EXISTS (SELECT 1 FROM {STAGING} d WHERE d.hub_id = hf_models.hub_id)"
+            ),
+            {"day": day},
+        ).rowcount
     again = session.execute(
         text(
             f"UPDATE hf_models SET unlisted_on = NULL WHERE unlisted_on IS NOT NULL AND unlisted_on <= :day "
@@ -282,18 +304,14 @@ def mark_unlisted(session: Session, day: dt.date) -> tuple[int, int]:
         ),
         {"day": day},
     ).rowcount
-    later = session.scalar(
-        select(func.min(HfDump.dump_on)).where(HfDump.dump_on > day, HfDump.status == "ingested")
-    )
     if later is not None:
         marked += (
             session.execute(
                 text(
                     f"UPDATE hf_models SET unlisted_on = :later WHERE (unlisted_on IS NULL OR unlisted_on > :later) "
-                    f"AND last_seen_on <= :day "
-                    f"AND EXISTS (SELECT 1 FROM {STAGING} d WHERE d.hub_id = hf_models.hub_id)"
+                    f"AND EXISTS (SELECT 1 FROM {STAGING} d WHERE d.hub_id = hf_models.hub_id AND d.is_new)"
                 ),
-                {"day": day, "later": later},
+                {"later": later},
             ).rowcount
             or 0
         )

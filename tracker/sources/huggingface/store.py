@@ -177,8 +177,18 @@ def _memoised(processor: Any) -> Any:
 
 
 # A stored row as a page's lookup reads it (metrics_on as a date, created_at as the driver gives it).
-LOOKUP_COLUMNS = ("hub_id", "repo_id", "metrics_on", "downloads_30d", "likes", "author_key", "created_at")
-Stored = tuple[str, str, dt.date | None, int | None, int | None, str | None, Any]
+LOOKUP_COLUMNS = (
+    "hub_id",
+    "repo_id",
+    "metrics_on",
+    "downloads_30d",
+    "likes",
+    "author_key",
+    "created_at",
+    "id",
+)
+Stored = tuple[str, str, dt.date | None, int | None, int | None, str | None, Any, int]
+_STORED_ID = LOOKUP_COLUMNS.index("id")
 _LOOKUP = ", ".join(LOOKUP_COLUMNS)
 
 
@@ -190,6 +200,7 @@ class _Page(NamedTuple):
     run_date: dt.date
     looked_up: Sequence[Stored]
     lineage_changes: list[str]
+    keep_unchanged: bool  # leave stored rows alone where only their dates would move (a dump's page)
 
     def to_look_up(self) -> list[str]:
         """The hub ids of the rows the caller did not look up."""
@@ -270,12 +281,17 @@ def store_repos(
     API pages first take over the rows a dump created for the same models (`from_dump` skips that).
     `looked_up`: stored rows the caller already read for some of the page's items (the others are looked up).
     `lineage_changes` receives the lower-case repo ids whose lineage roots can have changed: new models,
-    both names of a renamed one, models whose parents changed."""
+    both names of a renamed one, models whose parents changed.
+
+    A dump's page (`from_dump`) leaves a stored row whose values it would not change as it is, dates included
+    (`metrics_on`, `last_seen_on`): rewriting every row of the Hub for its dates costs about as much as the
+    rest of a dump (see docs/dumps.md). Its values still hold on the dump's day."""
     if not rows:
         return 0
     if kind == "models" and not from_dump:
         _adopt_dump_rows(session, rows)
-    page = _Page(kind, rows, run_date, looked_up, lineage_changes if lineage_changes is not None else [])
+    changes = lineage_changes if lineage_changes is not None else []
+    page = _Page(kind, rows, run_date, looked_up, changes, keep_unchanged=from_dump)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return _store_postgresql(session, page)
@@ -410,6 +426,22 @@ def _insert_columns(model: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def _from_excluded(names: Iterable[str]) -> str:
     """The `SET` list of an `ON CONFLICT ... DO UPDATE` taking `names` from the row that was refused."""
     return ", ".join(f"{name} = excluded.{name}" for name in names)
+
+
+_DATES = ("metrics_on", "last_seen_on")
+
+
+def _changed(stored: str, new: str, updated: Iterable[str], postgres: bool) -> str:
+    """A condition true when the row `new` would change the row `stored` (the columns `updated`) other than in
+    its dates, or when the stored row is marked no longer listed: its new `last_seen_on` is what says it is
+    listed again (tracker.sources.huggingface.dump_store.mark_unlisted)."""
+    differs = "IS DISTINCT FROM" if postgres else "IS NOT"
+
+    def value(side: str, name: str) -> str:  # PostgreSQL's json has no equality: its text is compared
+        return f"{side}.{name}::text" if postgres and name == "tags" else f"{side}.{name}"
+
+    tests = [f"{value(stored, name)} {differs} {value(new, name)}" for name in updated if name not in _DATES]
+    return " OR ".join([*tests, f"{stored}.unlisted_on IS NOT NULL", f"{stored}.metrics_on IS NULL"])
 
 
 def _kept_ids(
@@ -621,12 +653,21 @@ def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
             for position, row in enumerate(current)
         ]
         _copy_rows(cursor, page_table, ("ord", *columns), values)
+        # A dump's page leaves rows that would not change alone. They are left out before the upsert, whose
+        # `DO UPDATE ... WHERE` would still lock (and so write) every row it skips.
+        source = f"{page_table} p"
+        if page.keep_unchanged:
+            source += (
+                f" LEFT JOIN {table} m ON m.hub_id = p.hub_id "
+                f"WHERE m.hub_id IS NULL OR {_changed('m', 'p', updated, True)}"
+            )
         cursor.execute(
-            f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {page_table} ORDER BY ord "
-            f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(updated)} RETURNING hub_id, id",
+            f"INSERT INTO {table} ({listed}) SELECT {', '.join('p.' + name for name in columns)} FROM {source} "
+            f"ORDER BY p.ord ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(updated)} RETURNING hub_id, id",
             prepare=False,
         )
-        ids = dict(cursor.fetchall())
+        ids = {entry[0]: entry[_STORED_ID] for entry in stored}  # rows left as they were are not returned
+        ids.update(cursor.fetchall())
     kept = _kept_ids(current, previous, ids, run_date)
     if kept:
         cursor.execute(
@@ -711,14 +752,15 @@ def _store_sqlite(session: Session, page: _Page) -> int:
         pages: tuple[list[Any], list[Any]] = ([], [])  # (changed or new, indexed columns unchanged)
         for values in (_row_values(row, day, model, _sqlite_time, _sqlite_flag) for row in current):
             pages[same.get(values[0]) == tuple(values[p] for p in positions)].append(values)
-        for page, update in zip(
+        unless = f" WHERE {_changed(table, 'excluded', updated, False)}" if page.keep_unchanged else ""
+        for values, update in zip(
             pages, (updated, [name for name in updated if name not in indexed]), strict=True
         ):
-            if page:
+            if values:
                 connection.exec_driver_sql(
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-                    f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(update)}",
-                    page,
+                    f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(update)}{unless}",
+                    values,
                 )
         ids = dict(
             connection.exec_driver_sql(
