@@ -129,7 +129,7 @@ class HfModel(Base):
     __table_args__ = (
         Index("ix_hf_models_created_at", "created_at"),
         Index("ix_hf_models_author_key", "author_key"),
-        # room for HOT updates: every dump updates every row (migration 0008)
+        # room for HOT updates of the rows each dump changes (migration 0008)
         {"postgresql_with": {"fillfactor": 60}},
     )
 
