@@ -50,7 +50,7 @@ COLUMNS = (
     "baseModels",
     "gated",
 )
-BATCH_ROWS = 15_000  # rows per record batch: two batches in memory at most (read_ahead) keep the peak under 500 MB at 2M
+BATCH_ROWS = 15_000  # two batches in memory at most (read_ahead): the peak stays under 500 MB at 2M
 _MAX_COUNT = 2**63 - 1
 _GATED_VALUES = ("false", "auto", "manual", "true")
 # what `str.strip()` strips (`str.isspace`), for pyarrow's `utf8_trim`: its own whitespace differs

@@ -634,6 +634,7 @@ def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
         )
         stored += cursor.fetchall()
     known, previous, replayed, current = _page_state(session, entity, rows, stored, run_date)
+    stored_ids = {entry[0]: entry[_STORED_ID] for entry in stored}  # ids of the items already stored
 
     ids: dict[str, int] = {}
     if current:
@@ -666,19 +667,14 @@ def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
             f"ORDER BY p.ord ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(updated)} RETURNING hub_id, id",
             prepare=False,
         )
-        ids = {entry[0]: entry[_STORED_ID] for entry in stored}  # rows left as they were are not returned
-        ids.update(cursor.fetchall())
+        ids = {**stored_ids, **dict(cursor.fetchall())}  # rows left as they were are not returned
     kept = _kept_ids(current, previous, ids, run_date)
     if kept:
         cursor.execute(
             _snapshot_copy_sql(table, snapshot_table, key, "%s", "= ANY(%s)"), (run_date, kept), prepare=False
         )
     if replayed:
-        cursor.execute(
-            f"SELECT hub_id, id FROM {table} WHERE hub_id = ANY(%s)", (sorted(replayed),), prepare=False
-        )
-        replayed_ids = dict(cursor.fetchall())
-        _upsert_replayed_snapshots(session, snapshot, key, replayed_ids, rows, replayed, run_date)
+        _upsert_replayed_snapshots(session, snapshot, key, stored_ids, rows, replayed, run_date)
     if model:
         seen = [ids[row.hub_id] for row in current if row.hub_id in known]
         stored: list[Any] = []
@@ -740,6 +736,7 @@ def _store_sqlite(session: Session, page: _Page) -> int:
             )
         ]
     known, previous, replayed, current = _page_state(session, entity, rows, stored, run_date)
+    stored_ids = {entry[0]: entry[_STORED_ID] for entry in stored}  # ids of the items already stored
 
     ids: dict[str, int] = {}
     if current:
@@ -762,24 +759,21 @@ def _store_sqlite(session: Session, page: _Page) -> int:
                     f"ON CONFLICT (hub_id) DO UPDATE SET {_from_excluded(update)}{unless}",
                     values,
                 )
-        ids = dict(
-            connection.exec_driver_sql(
-                f"SELECT hub_id, id FROM {table} WHERE hub_id IN {_IDS}",
-                (json.dumps([row.hub_id for row in current]),),
-            ).all()
-        )
+        inserted = [row.hub_id for row in current if row.hub_id not in stored_ids]
+        ids = {**stored_ids}
+        if inserted:
+            ids.update(
+                connection.exec_driver_sql(
+                    f"SELECT hub_id, id FROM {table} WHERE hub_id IN {_IDS}", (json.dumps(inserted),)
+                ).all()
+            )
     kept = _kept_ids(current, previous, ids, run_date)
     if kept:
         connection.exec_driver_sql(
             _snapshot_copy_sql(table, snapshot_table, key, "?", f"IN {_IDS}"), (day, json.dumps(kept))
         )
     if replayed:
-        replayed_ids = dict(
-            connection.exec_driver_sql(
-                f"SELECT hub_id, id FROM {table} WHERE hub_id IN {_IDS}", (json.dumps(sorted(replayed)),)
-            ).all()
-        )
-        _upsert_replayed_snapshots(session, snapshot, key, replayed_ids, rows, replayed, run_date)
+        _upsert_replayed_snapshots(session, snapshot, key, stored_ids, rows, replayed, run_date)
     if model:
         seen = [ids[row.hub_id] for row in current if row.hub_id in known]
         stored = (
