@@ -76,4 +76,4 @@ def reference_read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[Du
                 library_name=_text(values["library_name"][i], 100),
                 parents=_parents(repo_id, strings, values["baseModels"][i]),
             )
-        yield DumpBatch(list(rows.values()), skipped)
+        yield DumpBatch.of(list(rows.values()), skipped)

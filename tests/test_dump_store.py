@@ -263,3 +263,101 @@ def test_a_dump_leaves_a_model_listed_as_it_was_alone_and_its_metrics_hold_on_th
     assert after["n/only-then"][:4] == ("1", str(older), str(older), d3)
     assert rows(database, "SELECT count(*) FROM hf_model_snapshots s JOIN hf_models m ON m.id = s.model_id "
                 "WHERE m.repo_id = 'a/same'") == [(1,)]  # fmt: skip
+
+
+def test_a_later_dump_builds_only_the_rows_of_changed_models_and_stores_what_the_matching_path_stores(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Models a later dump lists exactly as the newest dump wrote them (same digest) are staged and snapshotted
+    without building their rows. Over three dumps (counters, tags, parents and authors that change, a model
+    the API wrote in between, one missing for a dump and listed again, new ones, an older dump written last)
+    the tables are those of the path that builds and matches every row."""
+    from tests.dump_data import Variant, models_of, parquet_bytes
+    from tracker.attribution.lineage import update_roots
+    from tracker.db.models import HfDump
+    from tracker.sources.huggingface import dump_read, dump_store
+    from tracker.sources.huggingface.dump_read import read_dump
+    from tracker.sources.huggingface.dump_store import LINEAGE_CHANGES, end_staging, mark_unlisted
+
+    first = models_of(3, count=60)
+    second = [dict(row) for row in first if row["id"] != first[7]["id"]]  # one missing for a dump
+    second[0]["downloads"] += 1
+    second[1]["tags"] = [*second[1]["tags"], "new-tag"]
+    second[3]["baseModels"] = {"relation": "merge", "models": [{"_id": "y" * 24, "id": "qwen/model-1"}]}
+    second[4]["author"] = "someone-else"
+    second.append({**first[2], "id": "qwen/brand-new"})
+    third = [*second, first[7]]  # listed again, as it was
+    days = [DAY, DAY + dt.timedelta(days=7), DAY + dt.timedelta(days=14), DAY + dt.timedelta(days=10)]
+    files = []
+    for number, listed in enumerate([first, second, third, first]):
+        files.append(tmp_path / f"day{number}.parquet")
+        files[-1].write_bytes(parquet_bytes(listed, Variant()))
+    api_row = parse_model(hub_model(first[10]["id"], downloads=first[10]["downloads"] + 3))
+    built: list[int] = []
+    real_rows = dump_read._rows
+
+    def counting_rows(values: Any, digests: Any) -> list[RepoRow]:
+        built.append(len(digests))
+        return real_rows(values, digests)
+
+    monkeypatch.setattr(dump_read, "_rows", counting_rows)
+
+    def backfill(matching: bool) -> tuple[list[int], dict[str, list[tuple[Any, ...]]]]:
+        if matching:  # no stored digest is ever found: every row is built and matched
+            lookup = tuple(
+                "NULL AS dump_digest" if name == "dump_digest" else name for name in dump_store._DUMP_LOOKUP
+            )
+            monkeypatch.setattr(dump_store, "_DUMP_LOOKUP", lookup)
+        per_dump = []
+        for number, (path, day) in enumerate(zip(files, days, strict=True)):
+            built.clear()
+            with database.session() as session:
+                write = start_dump(session)
+                for batch in read_dump(path, batch_rows=9, build=write.into_empty):
+                    store_dump_batch(session, batch, day, write)
+                end_staging(session, write)
+                mark_unlisted(session, day)
+                update_roots(session.connection(), LINEAGE_CHANGES)
+                end_dump(session, write)
+                session.add(
+                    HfDump(commit_id=f"{number}".ljust(40, "0"), repo="r/d", filename="models.parquet",
+                           committed_at=dt.datetime.combine(day, dt.time(20), dt.timezone.utc), dump_on=day,
+                           models=0, skipped=0, status="ingested")
+                )  # fmt: skip
+            per_dump.append(sum(built))
+            if number == 0:  # the API lists one model between the first two dumps
+                with database.session() as session:
+                    store_repos(session, "models", [api_row], DAY + dt.timedelta(days=3))
+        key = "(SELECT repo_id FROM hf_models m WHERE m.id = {}) AS repo_id"
+        tables = {
+            "models": rows(database, "SELECT * FROM hf_models ORDER BY repo_id"),
+            "parents": rows(
+                database,
+                f"SELECT {key.format('child_id')}, parent_repo_id, relation, position, "
+                "source FROM hf_model_parents ORDER BY 1, 2",
+            ),  # fmt: skip
+            "snapshots": rows(
+                database,
+                f"SELECT {key.format('model_id')}, captured_on, downloads_30d, "
+                "downloads_all_time, likes, trending_score FROM hf_model_snapshots ORDER BY 1, 2",
+            ),  # fmt: skip
+            "names": rows(database, "SELECT entity, name, replaced_on FROM former_names ORDER BY 2"),
+        }
+        with database.session() as session:
+            for table in ("hf_model_snapshots", "hf_model_parents", "former_names", "hf_dumps", "hf_models"):
+                session.execute(text(f"DELETE FROM {table}"))
+        return per_dump, tables
+
+    fast_built, fast = backfill(False)
+    matching_built, matching = backfill(True)
+    assert matching_built == [len(first), len(second), len(third), len(first)]  # every row, every dump
+    # the second dump builds the four changed models, the new one and the one the API wrote last; the third
+    # only the one listed again; the older dump every row it lists (it only adds history, matched row by row)
+    assert fast_built == [len(first), 6, 1, len(first)]
+    active = next(row["id"] for row in second[5:] if row["downloads"] >= 100 and row["id"] != api_row.repo_id)
+    assert (active, str(days[1])) in {
+        (row[0], str(row[1])[:10]) for row in fast["snapshots"]
+    }  # left alone, kept
+    assert [row[1:] for row in fast["models"]] == [row[1:] for row in matching["models"]]  # ids keep counting
+    for table in ("parents", "snapshots", "names"):
+        assert fast[table] == matching[table], table

@@ -163,6 +163,8 @@ class HfModel(Base):
     root_mixed: Mapped[bool | None] = mapped_column(Boolean)  # a merge whose parents' countries differ
     # The first dump day that no longer listed the model (deleted or made private); NULL while listed.
     unlisted_on: Mapped[dt.date | None] = mapped_column(Date)
+    # A digest of the dump values the row was last written from; NULL once the API writes it (migration 0009).
+    dump_digest: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class HfModelParent(Base):

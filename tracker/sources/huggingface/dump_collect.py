@@ -304,11 +304,13 @@ class HubDumpSource(Source):
             # Reading ahead in a thread pays on PostgreSQL, whose server works while the next batch is read; the
             # SQLite engine gives the GIL up and waits for it again at every row, behind the reading thread.
             read = read_ahead if session.get_bind().dialect.name == "postgresql" else read_dump
-            with closing(read(path)) as batches:  # a stop or a failure ends a reading thread at once
+            # A first dump builds every row, in the reading thread; a later one only those of changed models.
+            # A stop or a failure ends a reading thread at once.
+            with closing(read(path, build=write.into_empty)) as batches:
                 for batch in batches:
                     context.check_stop()
-                    store_dump_batch(session, batch.rows, commit.day, write)
-                    rows += len(batch.rows) + batch.skipped
+                    store_dump_batch(session, batch, commit.day, write)
+                    rows += len(batch.ids) + batch.skipped
                     skipped += batch.skipped
                     if rows_progress:
                         rows_progress(rows)

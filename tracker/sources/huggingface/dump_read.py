@@ -11,9 +11,10 @@ from the `base_model:` tags (as the API collector parses them) and from `baseMod
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,8 +64,36 @@ _WHITESPACE = (
 
 @dataclass
 class DumpBatch:
-    rows: list[RepoRow]
+    """One batch of a dump: its models' repo ids (distinct) and digests, their rows built when asked for (a
+    later dump builds only the rows of models that changed)."""
+
+    ids: list[str]
+    digests: list[int | None]
     skipped: int  # rows without a usable id (or with unreadable values)
+    values: dict[str, pa.Array] | None = None  # the batch's columns, one row per id (None: `of` rows)
+    _rows: list[RepoRow] | None = None
+
+    @classmethod
+    def of(cls, rows: Sequence[RepoRow], skipped: int = 0) -> DumpBatch:
+        """A batch of rows already built (their digests as the rows carry them)."""
+        return cls([row.repo_id for row in rows], [row.digest for row in rows], skipped, None, list(rows))
+
+    @property
+    def rows(self) -> list[RepoRow]:
+        """Every row of the batch (built once)."""
+        if self._rows is None:
+            assert self.values is not None
+            self._rows = _rows(self.values, self.digests)
+        return self._rows
+
+    def rows_at(self, indices: Sequence[int]) -> list[RepoRow]:
+        """The rows at `indices` (built for those only, unless the batch's rows are built)."""
+        if self._rows is not None or len(indices) == len(self.ids):
+            return [self.rows[index] for index in indices]
+        assert self.values is not None
+        kept = pa.array(indices, pa.int64())
+        values = {name: column.take(kept) for name, column in self.values.items()}
+        return _rows(values, [self.digests[index] for index in indices])
 
 
 _UTC = dt.timezone.utc
@@ -255,8 +284,108 @@ def _batch_columns(batch: pa.RecordBatch) -> dict[str, pa.Array]:
     return columns
 
 
-def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
-    """The file's models as rows, one batch at a time (repeated repo ids within a batch kept once, the last)."""
+def _rows(values: dict[str, pa.Array], digests: Sequence[int | None]) -> list[RepoRow]:
+    """The rows of a batch's columns (`id` stripped and usable), one per id, with their digests."""
+    tag_column = values["tags"]
+    if _is_string_list(tag_column.type):
+        # a list<string> column's tags are not checked one by one, its lineage and licence tags are found by
+        # pyarrow for the whole batch
+        tag_lists = tag_column.to_pylist()
+        lineage_tags = _tags_with_prefix(tag_column, "base_model:")
+        licenses = _licenses(tag_column)
+    else:
+        tag_lists = [None if value is None else _checked_tags(value) for value in tag_column.to_pylist()]
+        lineage_tags = {i: value for i, value in enumerate(tag_lists) if value}
+        licenses = {i: _license(value, {}) for i, value in lineage_tags.items()}
+    base_models = values["baseModels"]
+    present = pc.is_valid(base_models)
+    with_base = dict(
+        zip(
+            pc.indices_nonzero(present).to_pylist(),
+            pc.filter(base_models, present).to_pylist(),
+            strict=True,
+        )
+    )
+    converted = zip(
+        values["id"].to_pylist(),
+        _texts(values["author"], 200),
+        _times(values["createdAt"]),
+        _times(values["lastModified"]),
+        _gateds(values["gated"]),
+        tag_lists,
+        *(_counts(values[name]) for name in ("downloads", "downloadsAllTime", "likes", "trendingScore")),
+        _texts(values["pipeline_tag"], 100),
+        _texts(values["library_name"], 100),
+        digests,
+        strict=True,
+    )
+    rows: list[RepoRow] = []
+    for i, (repo_id, author, created, modified, gated, tags, *counts, pipeline, library, digest) in enumerate(
+        converted
+    ):
+        unknown = created == PLACEHOLDER_DATETIME
+        author = author or (repo_id.split("/", 1)[0] if "/" in repo_id else None)
+        lineage = i in lineage_tags or i in with_base
+        parents = _parents(repo_id, lineage_tags.get(i), with_base.get(i)) if lineage else []
+        # by position, in RepoRow's order (hub_id, ..., created_at, created_at_unknown, created_at_raw, ...,
+        # private, disabled, tags, the four counts, ...): a third faster than by keyword, for every row
+        rows.append(RepoRow(
+            "", repo_id, author, None if unknown else created, unknown, created, modified, licenses.get(i),
+            gated, None, None, tags, *counts, pipeline, library, parents, digest,
+        ))  # fmt: skip
+    return rows
+
+
+_FIELD, _ITEM = "\x1e", "\x1f"  # separators of a row's values and of a list's items in what is digested
+
+
+def _as_text(column: pa.Array) -> pa.Array:
+    """A string per value that tells apart any two values `_rows` could read differently (nulls stay null)."""
+    kind = column.type
+    if pa.types.is_string(kind):
+        return column
+    if pa.types.is_timestamp(kind):  # as a number: formatting a time is slow (the unit is in the signature)
+        return column.cast(pa.int64()).cast(pa.string())
+    if pa.types.is_struct(kind):
+        fields = [_as_text(pc.struct_field(column, index)) for index in range(kind.num_fields)]
+        joined = pc.binary_join_element_wise(*fields, _ITEM, null_handling="replace", null_replacement="\x00")
+        return pc.if_else(pc.is_valid(column), joined, pa.scalar(None, pa.string()))
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        items = type(column).from_arrays(column.offsets, _as_text(column.values), mask=pc.is_null(column))
+        lengths = pc.list_value_length(column).cast(pa.string())
+        joined = pc.binary_join(
+            items, _ITEM
+        )  # a list with a null item joins to null: its length still counts
+        return pc.binary_join_element_wise(
+            lengths, joined, _FIELD, null_handling="replace", null_replacement=""
+        )
+    try:  # numbers, flags, dates, nulls, large strings
+        return column.cast(pa.string())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):  # any other type: slowly, value by value
+        return pa.array([None if value is None else repr(value) for value in column.to_pylist()], pa.string())
+
+
+def _digests(values: dict[str, pa.Array]) -> list[int | None]:
+    """For each row, a 64-bit digest of every value `_rows` reads and of the columns' types: two rows with the
+    same digest give the same row (a later dump leaves the stored row of a model whose digest it matches)."""
+    signature = pa.scalar(";".join(f"{name}:{values[name].type}" for name in COLUMNS))
+    joined = pc.binary_join_element_wise(
+        signature,
+        *(_as_text(values[name]) for name in COLUMNS),
+        _FIELD,
+        null_handling="replace",
+        null_replacement="\x00",
+    )
+    digest = hashlib.blake2b
+    return [
+        int.from_bytes(digest(value, digest_size=8).digest(), "little", signed=True)
+        for value in joined.cast(pa.binary()).to_pylist()
+    ]
+
+
+def read_dump(path: Path, batch_rows: int = BATCH_ROWS, *, build: bool = True) -> Iterator[DumpBatch]:
+    """The file's models one batch at a time (repeated repo ids within a batch kept once, the last), each with
+    its digest. `build`: build every row while reading (else `DumpBatch` builds those asked for)."""
     file = pq.ParquetFile(path)
     columns = [name for name in COLUMNS if name in set(file.schema_arrow.names)]
     for batch in file.iter_batches(batch_size=batch_rows, columns=columns):
@@ -266,59 +395,23 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
         if skipped:
             values = {name: pc.filter(column, usable) for name, column in values.items()}
             stripped = pc.filter(stripped, usable)
-        tag_column = values["tags"]
-        if _is_string_list(tag_column.type):
-            # a list<string> column's tags are not checked one by one, its lineage and licence tags are found by
-            # pyarrow for the whole batch
-            tag_lists = tag_column.to_pylist()
-            lineage_tags = _tags_with_prefix(tag_column, "base_model:")
-            licenses = _licenses(tag_column)
-        else:
-            tag_lists = [None if value is None else _checked_tags(value) for value in tag_column.to_pylist()]
-            lineage_tags = {i: value for i, value in enumerate(tag_lists) if value}
-            licenses = {i: _license(value, {}) for i, value in lineage_tags.items()}
-        base_models = values["baseModels"]
-        present = pc.is_valid(base_models)
-        with_base = dict(
-            zip(
-                pc.indices_nonzero(present).to_pylist(),
-                pc.filter(base_models, present).to_pylist(),
-                strict=True,
-            )
-        )
-        converted = zip(
-            stripped.to_pylist(),
-            _texts(values["author"], 200),
-            _times(values["createdAt"]),
-            _times(values["lastModified"]),
-            _gateds(values["gated"]),
-            tag_lists,
-            *(_counts(values[name]) for name in ("downloads", "downloadsAllTime", "likes", "trendingScore")),
-            _texts(values["pipeline_tag"], 100),
-            _texts(values["library_name"], 100),
-            strict=True,
-        )
-        rows: dict[str, RepoRow] = {}
-        for i, (repo_id, author, created, modified, gated, tags, *counts, pipeline, library) in enumerate(
-            converted
-        ):
-            unknown = created == PLACEHOLDER_DATETIME
-            author = author or (repo_id.split("/", 1)[0] if "/" in repo_id else None)
-            lineage = i in lineage_tags or i in with_base
-            parents = _parents(repo_id, lineage_tags.get(i), with_base.get(i)) if lineage else []
-            # by position, in RepoRow's order (hub_id, ..., created_at, created_at_unknown, created_at_raw, ...,
-            # private, disabled, tags, the four counts, ...): a third faster than by keyword, for every row
-            rows[repo_id] = RepoRow(
-                "", repo_id, author, None if unknown else created, unknown, created, modified, licenses.get(i),
-                gated, None, None, tags, *counts, pipeline, library, parents,
-            )  # fmt: skip
-        yield DumpBatch(list(rows.values()), skipped)
+        ids = stripped.to_pylist()
+        last = {repo_id: index for index, repo_id in enumerate(ids)}
+        if len(last) < len(ids):
+            kept = pa.array(list(last.values()), pa.int64())
+            values = {name: column.take(kept) for name, column in values.items()}
+            stripped, ids = stripped.take(kept), list(last)
+        values["id"] = stripped
+        read = DumpBatch(ids, _digests(values), skipped, values)
+        if build:
+            read.rows  # noqa: B018 (built here, in the reading thread)
+        yield read
 
 
 _END = object()
 
 
-def read_ahead(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
+def read_ahead(path: Path, batch_rows: int = BATCH_ROWS, *, build: bool = True) -> Iterator[DumpBatch]:
     """`read_dump`'s batches, the next one read in a thread while the caller writes this one.
 
     Writing waits on PostgreSQL's server, which releases the GIL: reading the next batch meanwhile puts the
@@ -331,7 +424,7 @@ def read_ahead(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[DumpBatch]:
 
     def read() -> None:
         try:
-            batches = read_dump(path, batch_rows)
+            batches = read_dump(path, batch_rows, build=build)
             while True:
                 while not taken.acquire(timeout=0.1):
                     if done.is_set():

@@ -6,6 +6,10 @@ row; a name found only among `former_names` goes to the renamed row; any other m
 (merging the two rows after a rename). A dump older than a model's stored `metrics_on` only adds history
 (the day's snapshot for active models); newer metrics are never overwritten.
 
+A later dump builds rows only for the models it lists with other values than the dump that last wrote them:
+each stored row keeps the digest of the dump values it was written from (`dump_digest`, NULL once the API
+writes the row), and a model listed with the same digest keeps its row, its edges and its dates.
+
 Every listed model's downloads and likes of the dump's day also go to a temporary staging table
 (`hf_dump_day`), from which the day's exact roll-up by country is computed (tracker.attribution.rollups)
 and the models missing from the dump are marked `unlisted_on` (never deleted). The repo ids whose lineage
@@ -25,11 +29,14 @@ from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from tracker.db.bulk import copy_values, rows_with_keys
 from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
+from tracker.sources.huggingface.dump_read import DumpBatch
 from tracker.sources.huggingface.parse import RepoRow
-from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
+from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D, Previous, keeps_snapshot
 from tracker.sources.huggingface.store import (
     LOOKUP_COLUMNS,
+    STORED_ID,
     Stored,
+    copy_inline_snapshots,
     dump_hub_id,
     insert_new_models,
     store_repos,
@@ -152,32 +159,58 @@ def _as_date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+# What a dump's lookup reads of a stored model: a page's lookup and what says the model is listed as stored.
+_DUMP_LOOKUP = (*LOOKUP_COLUMNS, "dump_digest", "unlisted_on")
+
+
 def store_dump_batch(
-    session: Session, rows: Sequence[RepoRow], day: dt.date, write: DumpWrite | None = None
+    session: Session, batch: DumpBatch | Sequence[RepoRow], day: dt.date, write: DumpWrite | None = None
 ) -> int:
     """Store one batch of a dump read for `day`; returns the models stored. `write`: what `start_dump` found
-    (without it, every model is matched against the stored ones)."""
-    if not rows:
+    (without it, every model is matched against the stored ones).
+
+    A listed model whose stored row a dump wrote from the same values (its `dump_digest`) is only staged (and
+    snapshotted where retention keeps it): its row is never built."""
+    if not isinstance(batch, DumpBatch):
+        batch = DumpBatch.of(batch)
+    if not batch.ids:
         return 0
     if write is not None and write.written is not None:
         new: list[RepoRow] = []
         again: list[RepoRow] = []
-        for row in rows:
+        for row in batch.rows:
             row.hub_id = dump_hub_id(row.repo_id)
             (again if write.written.mark(row.hub_id) else new).append(row)
         # `again` may have been written by an earlier batch of this dump: matched on their placeholder keys
         return _store_new(session, new, day) + _store_matched(session, again, day, {}, {})
-    names = [row.repo_id for row in rows]
+    names = batch.ids
     # An older dump than one already written only adds history: a model listed as it was leaves its row (and
     # its `metrics_on`) alone, so its stored metrics count as those of the newest dump
     newest = write.newest if write is not None and write.older_than_written(day) else None
-    known = {
-        repo_id: (hub_id, repo_id, _newest_of(_as_date(metrics_on), newest), *rest)
-        for hub_id, repo_id, metrics_on, *rest in rows_with_keys(
-            session.connection(), HfModel.__table__, LOOKUP_COLUMNS, "repo_id", names
+    digests = dict(zip(names, batch.digests, strict=True))
+    known: dict[str, Stored] = {}
+    unchanged: dict[str, Stored] = {}
+    for hub_id, repo_id, metrics_on, *rest, digest, unlisted_on in rows_with_keys(
+        session.connection(), HfModel.__table__, _DUMP_LOOKUP, "repo_id", names
+    ):
+        stored = (hub_id, repo_id, _newest_of(_as_date(metrics_on), newest), *rest)
+        same = (
+            digest is not None
+            and digest == digests[repo_id]
+            and unlisted_on is None
+            and metrics_on is not None
         )
-    }
-    missing = [name for name in names if name not in known]
+        if newest is None and same and repo_id not in known and repo_id not in unchanged:
+            unchanged[repo_id] = stored
+        else:  # changed, or a second row under the same name (then the last is matched, as before)
+            unchanged.pop(repo_id, None)
+            known[repo_id] = stored
+    if unchanged:
+        _store_unchanged(session, list(unchanged.values()), day)
+        rows = batch.rows_at([index for index, name in enumerate(names) if name not in unchanged])
+    else:
+        rows = batch.rows
+    missing = [row.repo_id for row in rows if row.repo_id not in known]
     renamed: dict[str, str] = {}
     if missing:
         renamed = {
@@ -205,7 +238,19 @@ def store_dump_batch(
             for name, hub_id in renamed.items():
                 if hub_id in found:
                     known[name] = found[hub_id]
-    return _store_matched(session, rows, day, known, renamed)
+    return len(unchanged) + _store_matched(session, rows, day, known, renamed)
+
+
+def _store_unchanged(session: Session, stored: Sequence[Stored], day: dt.date) -> None:
+    """Models listed exactly as stored (rows of LOOKUP_COLUMNS): staged with their stored figures, which are the
+    dump's, and given the day's snapshot where retention keeps one. Their rows and edges stay as they are."""
+    _stage(session, [(entry[0], entry[3], entry[4], False) for entry in stored])
+    kept = [
+        entry[STORED_ID]
+        for entry in stored
+        if keeps_snapshot(Previous(entry[3], entry[4], entry[2]), entry[3], entry[4], day)
+    ]
+    copy_inline_snapshots(session, "models", kept, day)
 
 
 def _store_new(session: Session, rows: Sequence[RepoRow], day: dt.date) -> int:

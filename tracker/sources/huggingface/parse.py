@@ -61,6 +61,7 @@ class RepoRow:
     pipeline_tag: str | None = None
     library_name: str | None = None
     parents: list[Parent] = field(default_factory=list)
+    digest: int | None = None  # of the dump values read into the row (tracker.sources.huggingface.dump_read)
 
 
 def parse_hub_time(value: Any, name: str) -> dt.datetime | None:

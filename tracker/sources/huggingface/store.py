@@ -56,7 +56,7 @@ _SHARED = (
     "metrics_on",
     "last_seen_on",
 )
-_MODEL_ONLY = ("pipeline_tag", "library_name")
+_MODEL_ONLY = ("pipeline_tag", "library_name", "dump_digest")
 DUMP_PREFIX = "dump:"
 
 
@@ -188,7 +188,7 @@ LOOKUP_COLUMNS = (
     "id",
 )
 Stored = tuple[str, str, dt.date | None, int | None, int | None, str | None, Any, int]
-_STORED_ID = LOOKUP_COLUMNS.index("id")
+STORED_ID = LOOKUP_COLUMNS.index("id")
 _LOOKUP = ", ".join(LOOKUP_COLUMNS)
 
 
@@ -455,15 +455,27 @@ def _kept_ids(
     ]
 
 
-def _snapshot_copy_sql(table: str, snapshot_table: str, key: str, day: str, with_ids: str) -> str:
-    """Copy the day's snapshot from the metrics just written inline; `day` and `with_ids` are the driver's
-    placeholder for the date and its filter on a list of ids."""
-    metrics = ", ".join(_METRICS)
-    return (
-        f"INSERT INTO {snapshot_table} ({key}, captured_on, {metrics}) "
-        f"SELECT id, {day}, {metrics} FROM {table} WHERE id {with_ids} "
+def copy_inline_snapshots(session: Session, kind: str, ids: Sequence[int], run_date: dt.date) -> None:
+    """Write the day's snapshots of the `kind` ("models" or "datasets") with these ids from the metrics stored
+    inline (a second write on the same day replaces that day's snapshot)."""
+    if not ids:
+        return
+    model = kind == "models"
+    table, snapshot_table = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
+    key, metrics = ("model_id" if model else "dataset_id"), ", ".join(_METRICS)
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    day, with_ids = ("%s", "= ANY(%s)") if postgres else ("?", f"IN {_IDS}")
+    statement = (
+        f"INSERT INTO {snapshot_table.__tablename__} ({key}, captured_on, {metrics}) "
+        f"SELECT id, {day}, {metrics} FROM {table.__tablename__} WHERE id {with_ids} "
         f"ON CONFLICT ({key}, captured_on) DO UPDATE SET {_from_excluded(_METRICS)}"
     )
+    if postgres:
+        with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(statement, (run_date, list(ids)), prepare=False)
+    else:
+        connection.exec_driver_sql(statement, (run_date.isoformat(), json.dumps(list(ids))))
 
 
 _Edge = tuple[str, str, int, str]  # parent_repo_id, relation, position, source
@@ -532,7 +544,7 @@ def _row_values(
     )
     if not model:
         return values
-    return (*values, row.pipeline_tag, row.library_name, *_own_root(row, flag))
+    return (*values, row.pipeline_tag, row.library_name, row.digest, *_own_root(row, flag))
 
 
 def _own_root(row: RepoRow, flag: Callable[[Any], Any]) -> tuple[Any, Any, Any]:
@@ -621,7 +633,7 @@ def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
     kind, rows, run_date, lineage_changes = page.kind, page.rows, page.run_date, page.lineage_changes
     model = kind == "models"
     item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
-    table, snapshot_table = item.__tablename__, snapshot.__tablename__
+    table = item.__tablename__
     entity = "hf_model" if model else "hf_dataset"
     key = "model_id" if model else "dataset_id"
 
@@ -634,7 +646,7 @@ def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
         )
         stored += cursor.fetchall()
     known, previous, replayed, current = _page_state(session, entity, rows, stored, run_date)
-    stored_ids = {entry[0]: entry[_STORED_ID] for entry in stored}  # ids of the items already stored
+    stored_ids = {entry[0]: entry[STORED_ID] for entry in stored}  # ids of the items already stored
 
     ids: dict[str, int] = {}
     if current:
@@ -668,11 +680,7 @@ def _copy_page(session: Session, cursor: Any, page: _Page) -> int:
             prepare=False,
         )
         ids = {**stored_ids, **dict(cursor.fetchall())}  # rows left as they were are not returned
-    kept = _kept_ids(current, previous, ids, run_date)
-    if kept:
-        cursor.execute(
-            _snapshot_copy_sql(table, snapshot_table, key, "%s", "= ANY(%s)"), (run_date, kept), prepare=False
-        )
+    copy_inline_snapshots(session, kind, _kept_ids(current, previous, ids, run_date), run_date)
     if replayed:
         _upsert_replayed_snapshots(session, snapshot, key, stored_ids, rows, replayed, run_date)
     if model:
@@ -721,7 +729,7 @@ def _store_sqlite(session: Session, page: _Page) -> int:
     kind, rows, run_date, lineage_changes = page.kind, page.rows, page.run_date, page.lineage_changes
     model = kind == "models"
     item, snapshot = (HfModel, HfModelSnapshot) if model else (HfDataset, HfDatasetSnapshot)
-    table, snapshot_table = item.__tablename__, snapshot.__tablename__
+    table = item.__tablename__
     entity = "hf_model" if model else "hf_dataset"
     key = "model_id" if model else "dataset_id"
     connection = session.connection()
@@ -736,7 +744,7 @@ def _store_sqlite(session: Session, page: _Page) -> int:
             )
         ]
     known, previous, replayed, current = _page_state(session, entity, rows, stored, run_date)
-    stored_ids = {entry[0]: entry[_STORED_ID] for entry in stored}  # ids of the items already stored
+    stored_ids = {entry[0]: entry[STORED_ID] for entry in stored}  # ids of the items already stored
 
     ids: dict[str, int] = {}
     if current:
@@ -767,11 +775,7 @@ def _store_sqlite(session: Session, page: _Page) -> int:
                     f"SELECT hub_id, id FROM {table} WHERE hub_id IN {_IDS}", (json.dumps(inserted),)
                 ).all()
             )
-    kept = _kept_ids(current, previous, ids, run_date)
-    if kept:
-        connection.exec_driver_sql(
-            _snapshot_copy_sql(table, snapshot_table, key, "?", f"IN {_IDS}"), (day, json.dumps(kept))
-        )
+    copy_inline_snapshots(session, kind, _kept_ids(current, previous, ids, run_date), run_date)
     if replayed:
         _upsert_replayed_snapshots(session, snapshot, key, stored_ids, rows, replayed, run_date)
     if model:
