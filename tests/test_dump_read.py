@@ -18,7 +18,7 @@ import pytest
 
 from tests.dump_data import Variant, dump_days, models_of, parquet_bytes
 from tests.dump_reference import reference_read_dump
-from tracker.sources.huggingface.dump_read import read_ahead, read_dump
+from tracker.sources.huggingface.dump_read import DumpBatch, read_ahead, read_dump
 
 UTC = dt.timezone.utc
 _BIG = 2**63
@@ -165,12 +165,27 @@ def _same(actual: Any, expected: Any) -> bool:
     return type(actual) is type(expected) and actual == expected
 
 
+def _assert_columns_are_the_rows(batch: DumpBatch) -> None:
+    """The batch as columns (how a first dump's models go in) holds the values of its rows, field by field."""
+    columns, rows = batch.models.columns, batch.rows
+    for name, column in columns.items():
+        values = column.to_pylist()
+        for row, value in zip(rows, values, strict=True):
+            expected = getattr(row, name)
+            if isinstance(expected, dt.datetime):  # pyarrow's datetimes are the same instants in UTC
+                assert value == expected, (row.repo_id, name, value, expected)
+            else:
+                assert _same(value, expected), (row.repo_id, name, value, expected)
+    assert batch.models.parents == {i: row.parents for i, row in enumerate(rows) if row.parents}
+
+
 def _assert_read_as_reference(path: Path, batch_rows: int) -> None:
     new = list(read_dump(path, batch_rows=batch_rows))
     old = list(reference_read_dump(path, batch_rows=batch_rows))
     assert [batch.skipped for batch in new] == [batch.skipped for batch in old]
     assert [len(batch.rows) for batch in new] == [len(batch.rows) for batch in old]
     for new_batch, old_batch in zip(new, old, strict=True):
+        _assert_columns_are_the_rows(new_batch)
         for actual, expected in zip(new_batch.rows, old_batch.rows, strict=True):
             assert actual.digest is not None and expected.digest is None  # the reference computes none
             for field in dataclasses.fields(expected):

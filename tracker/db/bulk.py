@@ -5,16 +5,22 @@ hundreds of thousands of rows that dominates. These helpers convert through the 
 value with the types' own bind processors (so stored values are exactly what SQLAlchemy would store) and
 hand the rows to the driver: `COPY` on PostgreSQL, `executemany` on SQLite. Keys for lookups travel as one
 array (`= ANY(...)`) or one JSON array (`json_each`), never as thousands of parameters. Values already in the
-driver's form (the Hub store's edges, a dump's staging tables) go in by binary `COPY` (`copy_values`).
+driver's form (the Hub store's edges, a dump's staging tables) go in by binary `COPY` (`copy_values`);
+columns built by pyarrow (a first dump's models) as CSV written by pyarrow (`insert_columns`).
 """
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Table, text
+from sqlalchemy.exc import DBAPIError
 
 
 def rows_with_keys(
@@ -96,3 +102,54 @@ def copy_values(
     connection.exec_driver_sql(
         f"INSERT INTO {table} ({listed}) VALUES ({', '.join('?' * len(columns))})", list(rows)
     )
+
+
+def _naive_utc(column: pa.Array) -> pa.Array:
+    """Timestamps as microseconds without a zone (UTC), as SQLAlchemy's UTC type stores them."""
+    return column.cast(pa.timestamp("us")) if pa.types.is_timestamp(column.type) else column
+
+
+def _sqlite_values(column: pa.Array) -> list[Any]:
+    """A column as SQLAlchemy's SQLite types store it: times as `YYYY-MM-DD HH:MM:SS.ffffff`, dates as ISO
+    text, flags as 0/1."""
+    kind = column.type
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        column = _naive_utc(column).cast(pa.string())
+    elif pa.types.is_boolean(kind):
+        column = column.cast(pa.int8())
+    return column.to_pylist()  # type: ignore[no-any-return]
+
+
+def insert_columns(connection: Connection, table: str, columns: Mapping[str, pa.Array]) -> None:
+    """Insert the rows of pyarrow `columns` (name -> array, all of one length) into `table`: on PostgreSQL as
+    CSV that pyarrow writes (no Python object per value), `COPY ... (FORMAT csv)`; on SQLite by
+    `executemany`. Values out of their column's range get the server's error, never another value."""
+    names = list(columns)
+    if not names or not len(columns[names[0]]):
+        return
+    listed = ", ".join(names)
+    if connection.dialect.name == "postgresql":
+        import psycopg
+
+        buffer = io.BytesIO()
+        batch = pa.record_batch([_naive_utc(column) for column in columns.values()], names=names)
+        pa_csv.write_csv(batch, buffer, pa_csv.WriteOptions(include_header=False))
+        try:
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            with cursor.copy(f"COPY {table} ({listed}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(buffer.getbuffer())
+        except psycopg.Error as error:  # raised by the driver directly: wrapped as SQLAlchemy would
+            raise DBAPIError.instance(None, None, error, psycopg.Error) from error
+        return
+    values = [_sqlite_values(column) for column in columns.values()]
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} ({listed}) VALUES ({', '.join('?' * len(names))})",
+        list(zip(*values, strict=True)),
+    )
+
+
+def lower(column: pa.Array) -> pa.Array:
+    """`str.lower` of each string, by pyarrow when the strings are ASCII (its Unicode lowering differs)."""
+    if pc.all(pc.string_is_ascii(column)).as_py() is not False:
+        return pc.ascii_lower(column)
+    return pa.array([None if value is None else value.lower() for value in column.to_pylist()], pa.string())

@@ -64,14 +64,15 @@ _WHITESPACE = (
 
 @dataclass
 class DumpBatch:
-    """One batch of a dump: its models' repo ids (distinct) and digests, their rows built when asked for (a
-    later dump builds only the rows of models that changed)."""
+    """One batch of a dump: its models' repo ids (distinct) and digests; their rows, or all of them as columns
+    (`models`), built when asked for (a later dump builds only the rows of models that changed)."""
 
     ids: list[str]
     digests: list[int | None]
     skipped: int  # rows without a usable id (or with unreadable values)
     values: dict[str, pa.Array] | None = None  # the batch's columns, one row per id (None: `of` rows)
     _rows: list[RepoRow] | None = None
+    _models: NewModels | None = None
 
     @classmethod
     def of(cls, rows: Sequence[RepoRow], skipped: int = 0) -> DumpBatch:
@@ -83,8 +84,18 @@ class DumpBatch:
         """Every row of the batch (built once)."""
         if self._rows is None:
             assert self.values is not None
-            self._rows = _rows(self.values, self.digests)
+            self._rows = _rows(self.values, self.ids, self.digests)
         return self._rows
+
+    @property
+    def models(self) -> NewModels:
+        """Every row of the batch as columns (built once)."""
+        if self._models is None:
+            if self.values is None:
+                self._models = _columns_of_rows(self.rows)
+            else:
+                self._models = _columns(self.values, self.ids, self.digests)
+        return self._models
 
     def rows_at(self, indices: Sequence[int]) -> list[RepoRow]:
         """The rows at `indices` (built for those only, unless the batch's rows are built)."""
@@ -93,7 +104,9 @@ class DumpBatch:
         assert self.values is not None
         kept = pa.array(indices, pa.int64())
         values = {name: column.take(kept) for name, column in self.values.items()}
-        return _rows(values, [self.digests[index] for index in indices])
+        return _rows(
+            values, [self.ids[index] for index in indices], [self.digests[index] for index in indices]
+        )
 
 
 _UTC = dt.timezone.utc
@@ -206,16 +219,20 @@ def _null(column: pa.Array) -> pa.Scalar:
     return pa.scalar(None, column.type)
 
 
-def _texts(column: pa.Array, limit: int) -> list[str | None]:
-    """`_text` of each value; by pyarrow for a string column."""
+def _text_array(column: pa.Array, limit: int) -> pa.Array:
+    """`_text` of each value, as a string array; by pyarrow for a string column."""
     if not _is_string(column.type):
-        return [_text(value, limit) for value in column.to_pylist()]
-    cut = pc.utf8_slice_codeunits(pc.utf8_trim(column, _WHITESPACE), 0, limit)
-    return pc.if_else(pc.equal(pc.binary_length(cut), 0), _null(cut), cut).to_pylist()
+        return pa.array([_text(value, limit) for value in column.to_pylist()], pa.string())
+    cut = pc.utf8_slice_codeunits(pc.utf8_trim(column, _WHITESPACE), 0, limit).cast(pa.string())
+    return pc.if_else(pc.equal(pc.binary_length(cut), 0), _null(cut), cut)
 
 
-def _counts(column: pa.Array) -> list[int | None]:
-    """`_count` of each value; by pyarrow for an integer or float32/64 column."""
+def _texts(column: pa.Array, limit: int) -> list[str | None]:
+    return _text_array(column, limit).to_pylist()  # type: ignore[no-any-return]
+
+
+def _count_array(column: pa.Array) -> pa.Array:
+    """`_count` of each value, as an int64 array; by pyarrow for an integer or float32/64 column."""
     kind = column.type
     if pa.types.is_integer(kind):
         keep = (
@@ -229,11 +246,13 @@ def _counts(column: pa.Array) -> list[int | None]:
     ):  # NaN compares false; no float lies between 2**63 - 1 and 2**63
         keep = pc.and_(pc.greater_equal(column, 0.0), pc.less(column, 2.0**63))
     else:
-        return [_count(value) for value in column.to_pylist()]
+        return pa.array([_count(value) for value in column.to_pylist()], pa.int64())
     kept = pc.if_else(keep, column, _null(column))
-    return pc.cast(
-        kept, options=pc.CastOptions(target_type=pa.int64(), allow_float_truncate=True)
-    ).to_pylist()
+    return pc.cast(kept, options=pc.CastOptions(target_type=pa.int64(), allow_float_truncate=True))
+
+
+def _counts(column: pa.Array) -> list[int | None]:
+    return _count_array(column).to_pylist()  # type: ignore[no-any-return]
 
 
 def _times(column: pa.Array) -> list[dt.datetime | None]:
@@ -246,17 +265,34 @@ def _times(column: pa.Array) -> list[dt.datetime | None]:
     return [None if value is None else _EPOCH + dt.timedelta(0, 0, value) for value in micros]
 
 
-def _gateds(column: pa.Array) -> list[str | None]:
-    """`_gated` of each value; by pyarrow for a boolean or string column (`ascii_lower` suffices: no non-ASCII
-    character lowers to a letter of these words)."""
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def _micros(column: pa.Array) -> pa.Array:
+    """`_time` of each value as microseconds since the epoch (an int64 array)."""
+    kind = column.type
+    if pa.types.is_timestamp(kind) and kind.unit != "ns":
+        return pc.multiply_checked(column.cast(pa.int64()), _MICROS[kind.unit])
+    return pa.array(
+        [None if value is None else (value - _EPOCH) // _MICROSECOND for value in _times(column)], pa.int64()
+    )
+
+
+def _gated_array(column: pa.Array) -> pa.Array:
+    """`_gated` of each value, as a string array; by pyarrow for a boolean or string column (`ascii_lower`
+    suffices: no non-ASCII character lowers to a letter of these words)."""
     kind = column.type
     if pa.types.is_boolean(kind):
-        return pc.if_else(column, pa.scalar("true"), pa.scalar("false")).to_pylist()
+        return pc.if_else(column, pa.scalar("true"), pa.scalar("false"))
     if not _is_string(kind):
-        return [_gated(value) for value in column.to_pylist()]
-    lowered = pc.ascii_lower(column)
-    keep = pc.is_in(lowered, value_set=pa.array(_GATED_VALUES, kind))
-    return pc.if_else(keep, lowered, _null(lowered)).to_pylist()
+        return pa.array([_gated(value) for value in column.to_pylist()], pa.string())
+    lowered = pc.ascii_lower(column).cast(pa.string())
+    keep = pc.is_in(lowered, value_set=pa.array(_GATED_VALUES, pa.string()))
+    return pc.if_else(keep, lowered, _null(lowered))
+
+
+def _gateds(column: pa.Array) -> list[str | None]:
+    return _gated_array(column).to_pylist()  # type: ignore[no-any-return]
 
 
 def _checked_tags(value: Any) -> list[str] | None:
@@ -284,17 +320,35 @@ def _batch_columns(batch: pa.RecordBatch) -> dict[str, pa.Array]:
     return columns
 
 
-def _rows(values: dict[str, pa.Array], digests: Sequence[int | None]) -> list[RepoRow]:
-    """The rows of a batch's columns (`id` stripped and usable), one per id, with their digests."""
+@dataclass
+class _Lineage:
+    """What a batch's tags and `baseModels` give each row (by position)."""
+
+    tags: pa.Array  # list<string>: the column itself, or the lists that are lists of strings
+    lineage_tags: dict[int, list[str]]
+    licenses: dict[int, str]
+    base_models: dict[int, Any]
+
+    def parents(self, ids: Sequence[str]) -> dict[int, list[Parent]]:
+        """The parents of the rows that have any."""
+        found = {}
+        for i in sorted(self.lineage_tags.keys() | self.base_models.keys()):
+            if parents := _parents(ids[i], self.lineage_tags.get(i), self.base_models.get(i)):
+                found[i] = parents
+        return found
+
+
+def _lineage(values: dict[str, pa.Array]) -> _Lineage:
     tag_column = values["tags"]
     if _is_string_list(tag_column.type):
         # a list<string> column's tags are not checked one by one, its lineage and licence tags are found by
         # pyarrow for the whole batch
-        tag_lists = tag_column.to_pylist()
+        tags = tag_column
         lineage_tags = _tags_with_prefix(tag_column, "base_model:")
         licenses = _licenses(tag_column)
     else:
         tag_lists = [None if value is None else _checked_tags(value) for value in tag_column.to_pylist()]
+        tags = pa.array(tag_lists, pa.list_(pa.string()))
         lineage_tags = {i: value for i, value in enumerate(tag_lists) if value}
         licenses = {i: _license(value, {}) for i, value in lineage_tags.items()}
     base_models = values["baseModels"]
@@ -306,13 +360,114 @@ def _rows(values: dict[str, pa.Array], digests: Sequence[int | None]) -> list[Re
             strict=True,
         )
     )
+    return _Lineage(tags, lineage_tags, licenses, with_base)
+
+
+@dataclass
+class NewModels:
+    """Rows as columns: RepoRow's fields by name (`repo_id`, `author`, ..., `digest`, as pyarrow arrays), and
+    the parents of the rows that have any, by position. How a first dump's models go in without a row each."""
+
+    columns: dict[str, pa.Array]
+    parents: dict[int, list[Parent]]
+
+    def __len__(self) -> int:
+        return len(self.columns["repo_id"])
+
+    def take(self, indices: Sequence[int]) -> NewModels:
+        """The rows at `indices`, in that order."""
+        if list(indices) == list(range(len(self))):
+            return self
+        kept = pa.array(indices, pa.int64())
+        return NewModels(
+            {name: column.take(kept) for name, column in self.columns.items()},
+            {at: self.parents[index] for at, index in enumerate(indices) if index in self.parents},
+        )
+
+
+_TIMESTAMP = pa.timestamp("us", tz="UTC")
+_PLACEHOLDER_MICROS = (PLACEHOLDER_DATETIME - _EPOCH) // _MICROSECOND
+
+
+def _columns(values: dict[str, pa.Array], ids: Sequence[str], digests: Sequence[int | None]) -> NewModels:
+    """A batch's columns (`id` stripped and usable, one row per id) as the rows `_rows` builds, by pyarrow."""
+    repo_ids = values["id"].cast(pa.string())
+    lineage = _lineage(values)
+    namespace = pc.if_else(
+        pc.match_substring(repo_ids, "/"),
+        pc.list_element(pc.split_pattern(repo_ids, "/", max_splits=1), 0),
+        pa.scalar(None, pa.string()),
+    )
+    created = _micros(values["createdAt"])
+    unknown = pc.fill_null(pc.equal(created, _PLACEHOLDER_MICROS), False)
+    count = len(repo_ids)
+    columns = {
+        "repo_id": repo_ids,
+        "author": pc.coalesce(_text_array(values["author"], 200), namespace),
+        "created_at": pc.if_else(unknown, pa.scalar(None, pa.int64()), created).cast(_TIMESTAMP),
+        "created_at_unknown": unknown,
+        "last_modified": _micros(values["lastModified"]).cast(_TIMESTAMP),
+        "license": pa.array([lineage.licenses.get(i) for i in range(count)], pa.string()),
+        "gated": _gated_array(values["gated"]),
+        "private": pa.nulls(count, pa.bool_()),  # the dumps do not say
+        "disabled": pa.nulls(count, pa.bool_()),
+        "tags": lineage.tags,
+        **{
+            field: _count_array(values[name])
+            for field, name in (
+                ("downloads_30d", "downloads"),
+                ("downloads_all_time", "downloadsAllTime"),
+                ("likes", "likes"),
+                ("trending_score", "trendingScore"),
+            )
+        },
+        "pipeline_tag": _text_array(values["pipeline_tag"], 100),
+        "library_name": _text_array(values["library_name"], 100),
+        "digest": pa.array(digests, pa.int64()),
+    }
+    return NewModels(columns, lineage.parents(ids))
+
+
+_ROW_TYPES = {
+    "repo_id": pa.string(),
+    "author": pa.string(),
+    "created_at": _TIMESTAMP,
+    "created_at_unknown": pa.bool_(),
+    "last_modified": _TIMESTAMP,
+    "license": pa.string(),
+    "gated": pa.string(),
+    "private": pa.bool_(),
+    "disabled": pa.bool_(),
+    "tags": pa.list_(pa.string()),
+    "downloads_30d": pa.int64(),
+    "downloads_all_time": pa.int64(),
+    "likes": pa.int64(),
+    "trending_score": pa.int64(),
+    "pipeline_tag": pa.string(),
+    "library_name": pa.string(),
+    "digest": pa.int64(),
+}
+
+
+def _columns_of_rows(rows: Sequence[RepoRow]) -> NewModels:
+    """Rows already built, as columns."""
+    columns = {
+        name: pa.array([getattr(row, name) for row in rows], kind) for name, kind in _ROW_TYPES.items()
+    }
+    return NewModels(columns, {i: row.parents for i, row in enumerate(rows) if row.parents})
+
+
+def _rows(values: dict[str, pa.Array], ids: Sequence[str], digests: Sequence[int | None]) -> list[RepoRow]:
+    """The rows of a batch's columns (`id` stripped and usable), one per id, with their digests."""
+    lineage = _lineage(values)
+    parents = lineage.parents(ids)
     converted = zip(
-        values["id"].to_pylist(),
+        ids,
         _texts(values["author"], 200),
         _times(values["createdAt"]),
         _times(values["lastModified"]),
         _gateds(values["gated"]),
-        tag_lists,
+        lineage.tags.to_pylist(),
         *(_counts(values[name]) for name in ("downloads", "downloadsAllTime", "likes", "trendingScore")),
         _texts(values["pipeline_tag"], 100),
         _texts(values["library_name"], 100),
@@ -325,13 +480,11 @@ def _rows(values: dict[str, pa.Array], digests: Sequence[int | None]) -> list[Re
     ):
         unknown = created == PLACEHOLDER_DATETIME
         author = author or (repo_id.split("/", 1)[0] if "/" in repo_id else None)
-        lineage = i in lineage_tags or i in with_base
-        parents = _parents(repo_id, lineage_tags.get(i), with_base.get(i)) if lineage else []
         # by position, in RepoRow's order (hub_id, ..., created_at, created_at_unknown, created_at_raw, ...,
         # private, disabled, tags, the four counts, ...): a third faster than by keyword, for every row
         rows.append(RepoRow(
-            "", repo_id, author, None if unknown else created, unknown, created, modified, licenses.get(i),
-            gated, None, None, tags, *counts, pipeline, library, parents, digest,
+            "", repo_id, author, None if unknown else created, unknown, created, modified, lineage.licenses.get(i),
+            gated, None, None, tags, *counts, pipeline, library, parents.get(i, []), digest,
         ))  # fmt: skip
     return rows
 
@@ -385,7 +538,7 @@ def _digests(values: dict[str, pa.Array]) -> list[int | None]:
 
 def read_dump(path: Path, batch_rows: int = BATCH_ROWS, *, build: bool = True) -> Iterator[DumpBatch]:
     """The file's models one batch at a time (repeated repo ids within a batch kept once, the last), each with
-    its digest. `build`: build every row while reading (else `DumpBatch` builds those asked for)."""
+    its digest. `build`: build the batch's columns while reading (a first dump's, `DumpBatch.models`)."""
     file = pq.ParquetFile(path)
     columns = [name for name in COLUMNS if name in set(file.schema_arrow.names)]
     for batch in file.iter_batches(batch_size=batch_rows, columns=columns):
@@ -404,7 +557,7 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS, *, build: bool = True) -
         values["id"] = stripped
         read = DumpBatch(ids, _digests(values), skipped, values)
         if build:
-            read.rows  # noqa: B018 (built here, in the reading thread)
+            read.models  # noqa: B018 (built here, in the reading thread)
         yield read
 
 

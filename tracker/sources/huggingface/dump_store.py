@@ -20,6 +20,7 @@ to be brought up to date before the roll-up (tracker.attribution.lineage).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from tracker.db.bulk import copy_values, rows_with_keys
 from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
-from tracker.sources.huggingface.dump_read import DumpBatch
+from tracker.sources.huggingface.dump_read import DumpBatch, NewModels
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D, Previous, keeps_snapshot
 from tracker.sources.huggingface.store import (
@@ -176,13 +177,13 @@ def store_dump_batch(
     if not batch.ids:
         return 0
     if write is not None and write.written is not None:
-        new: list[RepoRow] = []
-        again: list[RepoRow] = []
-        for row in batch.rows:
-            row.hub_id = dump_hub_id(row.repo_id)
-            (again if write.written.mark(row.hub_id) else new).append(row)
+        hub_ids = [dump_hub_id(repo_id) for repo_id in batch.ids]
+        again = [i for i, hub_id in enumerate(hub_ids) if write.written.mark(hub_id)]
         # `again` may have been written by an earlier batch of this dump: matched on their placeholder keys
-        return _store_new(session, new, day) + _store_matched(session, again, day, {}, {})
+        seen = set(again)
+        new = [i for i in range(len(hub_ids)) if i not in seen] if again else list(range(len(hub_ids)))
+        stored = _store_new(session, batch.models.take(new), [hub_ids[i] for i in new], day)
+        return stored + _store_matched(session, batch.rows_at(again), day, {}, {})
     names = batch.ids
     # An older dump than one already written only adds history: a model listed as it was leaves its row (and
     # its `metrics_on`) alone, so its stored metrics count as those of the newest dump
@@ -253,11 +254,21 @@ def _store_unchanged(session: Session, stored: Sequence[Stored], day: dt.date) -
     copy_inline_snapshots(session, "models", kept, day)
 
 
-def _store_new(session: Session, rows: Sequence[RepoRow], day: dt.date) -> int:
-    """Store models certainly not stored yet (their `hub_id` set), staging their figures."""
-    _stage(session, [(row.hub_id, row.downloads_30d, row.likes, True) for row in rows])
+def _store_new(session: Session, models: NewModels, hub_ids: Sequence[str], day: dt.date) -> int:
+    """Store models certainly not stored yet, as columns with their `hub_ids`, staging their figures."""
+    _stage(
+        session,
+        list(
+            zip(
+                hub_ids,
+                models.columns["downloads_30d"].to_pylist(),
+                models.columns["likes"].to_pylist(),
+                itertools.repeat(True),
+            )
+        ),
+    )
     changes: list[str] = []
-    count = insert_new_models(session, rows, day, changes)
+    count = insert_new_models(session, models, hub_ids, day, changes)
     _note_lineage_changes(session, changes)
     return count
 

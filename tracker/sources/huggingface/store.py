@@ -18,12 +18,14 @@ from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Boolean, Date, Table, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from tracker.db.bulk import copy_values
+from tracker.db.bulk import copy_values, insert_columns, lower
 from tracker.db.models import (
     CollectorState,
     FormerName,
@@ -36,21 +38,18 @@ from tracker.db.models import (
     UTCDateTime,
     utcnow,
 )
+from tracker.sources.huggingface.dump_read import NewModels
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import Previous, keeps_snapshot
 
 _METRICS = ("downloads_30d", "downloads_all_time", "likes", "trending_score")
+# columns stored as the parsers give them (a first dump's columns too: `insert_new_models`)
+_AS_PARSED = ("created_at", "created_at_unknown", "last_modified", "license", "gated", "private", "disabled")
 _SHARED = (
     "repo_id",
     "author",
     "author_key",
-    "created_at",
-    "created_at_unknown",
-    "last_modified",
-    "license",
-    "gated",
-    "private",
-    "disabled",
+    *_AS_PARSED,
     "tags",
     *_METRICS,
     "metrics_on",
@@ -301,57 +300,71 @@ def store_repos(
 
 
 def insert_new_models(
-    session: Session, rows: Sequence[RepoRow], run_date: dt.date, lineage_changes: list[str]
+    session: Session, models: NewModels, hub_ids: Sequence[str], run_date: dt.date, lineage_changes: list[str]
 ) -> int:
-    """Insert models known to be new (none is stored under its `hub_id`): rows, the day's snapshot of each
-    (every new model keeps one) and edges, with ids drawn ahead from the table's own counter, so no lookup, no
-    upsert and no read-back of ids. A first dump's models take this path (tracker.sources.huggingface.dump_store).
-    `lineage_changes` receives their lower-case repo ids."""
-    if not rows:
+    """Insert models known to be new (none is stored under its `hub_id`), given as columns: rows, the day's
+    snapshot of each (every new model keeps one) and edges, with ids drawn ahead from the table's own counter,
+    so no lookup, no upsert, no read-back of ids and no Python object per value. A first dump's models take
+    this path (tracker.sources.huggingface.dump_store). `lineage_changes` receives their lower-case repo ids."""
+    count = len(hub_ids)
+    if not count:
         return 0
     connection = session.connection()
-    dialect = connection.dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        raise ValueError(f"unsupported database back end {dialect!r} (SQLite or PostgreSQL)")
-    postgres = dialect == "postgresql"
-    day, time, flag = (
-        (run_date, _pg_time, _same) if postgres else (run_date.isoformat(), _sqlite_time, _sqlite_flag)
+    if connection.dialect.name not in ("postgresql", "sqlite"):
+        raise ValueError(f"unsupported database back end {connection.dialect.name!r} (SQLite or PostgreSQL)")
+    columns = models.columns
+    ids = _reserve_ids(connection, count)
+    model_ids = pa.array(ids, pa.int64())
+    day = pa.array([run_date] * count, pa.date32())
+    keys = lower(columns["repo_id"])
+    has_parents = pa.array([i in models.parents for i in range(count)])
+    no_text = pa.scalar(None, pa.string())
+    author = columns["author"]
+    own_namespace = pc.if_else(
+        pc.match_substring(keys, "/"), pc.list_element(pc.split_pattern(keys, "/", max_splits=1), 0), no_text
     )
-    ids = _reserve_ids(connection, len(rows))
-    columns, _ = _insert_columns(True)
-    models = [
-        (model_id, *_row_values(row, day, True, time, flag)) for model_id, row in zip(ids, rows, strict=True)
-    ]
-    snapshots = [
-        (model_id, day, *(getattr(row, name) for name in _METRICS))
-        for model_id, row in zip(ids, rows, strict=True)
-    ]
-    model_columns, snapshot_columns = ("id", *columns), ("model_id", "captured_on", *_METRICS)
-    if postgres:
-        import psycopg
-
-        try:
-            with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-                _copy_rows(cursor, "hf_models", model_columns, models)
-                _copy_rows(cursor, "hf_model_snapshots", snapshot_columns, snapshots)
-        except psycopg.Error as error:  # raised by the driver directly: wrapped as SQLAlchemy would
-            raise DBAPIError.instance(None, None, error, psycopg.Error) from error
-    else:
-        for table, names, values in (
-            ("hf_models", model_columns, models),
-            ("hf_model_snapshots", snapshot_columns, snapshots),
-        ):
-            connection.exec_driver_sql(
-                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values
-            )
+    rows = {
+        "id": model_ids,
+        "hub_id": pa.array(hub_ids, pa.string()),
+        "repo_id": columns["repo_id"],
+        "author": author,
+        "author_key": pc.if_else(pc.greater(pc.utf8_length(author), 0), lower(author), no_text),
+        **{name: columns[name] for name in _AS_PARSED},
+        "tags": _tags_json_column(columns["tags"]),
+        **{name: columns[name] for name in _METRICS},
+        "metrics_on": day,
+        "first_seen_on": day,
+        "last_seen_on": day,
+        "pipeline_tag": columns["pipeline_tag"],
+        "library_name": columns["library_name"],
+        "dump_digest": columns["digest"],
+        # a model without parents is its own root (see `_own_root`)
+        "root_repo_id": pc.if_else(has_parents, no_text, columns["repo_id"]),
+        "root_author_key": pc.if_else(has_parents, no_text, own_namespace),
+        "root_mixed": pc.if_else(has_parents, pa.scalar(None, pa.bool_()), False),
+    }
+    insert_columns(connection, "hf_models", rows)
+    snapshots = {"model_id": model_ids, "captured_on": day, **{name: columns[name] for name in _METRICS}}
+    insert_columns(connection, "hf_model_snapshots", snapshots)
     edges = [
-        (model_id, parent.repo_id, parent.relation, parent.position, parent.source)
-        for model_id, row in zip(ids, rows, strict=True)
-        for parent in row.parents
+        (ids[i], parent.repo_id, parent.relation, parent.position, parent.source)
+        for i, parents in models.parents.items()
+        for parent in parents
     ]
     copy_values(connection, "hf_model_parents", EDGE_COLUMNS, _EDGE_TYPES, edges)
-    lineage_changes.extend(row.repo_id.lower() for row in rows)
-    return len(rows)
+    lineage_changes.extend(keys.to_pylist())
+    return count
+
+
+def _tags_json_column(tags: pa.Array) -> pa.Array:
+    """`_tags_json` of each list of tags; by pyarrow when no tag needs escaping (printable ASCII without `"`
+    or `\\`, no null tag), as is nearly always so."""
+    flat = pc.list_flatten(tags)
+    if flat.null_count or pc.any(pc.match_substring_regex(flat, r'[^ -~]|["\\]')).as_py():
+        return pa.array([_tags_json(value) for value in tags.to_pylist()], pa.string())
+    joined = pc.binary_join_element_wise('["', pc.binary_join(tags, '", "'), '"]', "")
+    listed = pc.if_else(pc.equal(pc.list_value_length(tags), 0), "[]", joined)
+    return pc.if_else(pc.is_null(tags), "null", listed)
 
 
 def _reserve_ids(connection: Any, count: int) -> range:
@@ -559,10 +572,14 @@ def _own_root(row: RepoRow, flag: Callable[[Any], Any]) -> tuple[Any, Any, Any]:
 
 def _tags_json(tags: list[str] | None) -> str:
     """`json.dumps(tags)` (JSON `null` for no tags, as SQLAlchemy's JSON type stores it), three times faster:
-    the parser has checked that tags are a list of strings, so each is encoded alone and joined."""
+    the parsers give lists of strings, so each is encoded alone and joined; a dump's list<string> column may
+    hold a null tag, which `json.dumps` writes as `null`."""
     if tags is None:
         return "null"
-    return "[" + ", ".join(map(encode_basestring_ascii, tags)) + "]"
+    try:
+        return "[" + ", ".join(map(encode_basestring_ascii, tags)) + "]"
+    except TypeError:
+        return json.dumps(tags)
 
 
 # --- PostgreSQL: the page goes in with COPY and is upserted set-based ---------------------------------------
