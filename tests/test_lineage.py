@@ -306,3 +306,25 @@ def test_repo_ids_differing_only_in_case_share_one_root_spelling_dump_after_dump
     assert len(spellings) == 1
     ((spelling, key, mixed),) = spellings
     assert spelling in ("Org/Base", "org/base", "ORG/base") and (key, mixed) == ("org", False)
+
+
+def test_a_full_computation_rewrites_only_what_changed_and_a_model_that_lost_its_parents_is_its_own_root(
+    database: Database,
+) -> None:
+    """The full computation writes only models whose roots can change (derivatives, models not stored as
+    their own root, case spellings); a model whose parent (of the same namespace) went is its own root again,
+    and the models left alone keep the roots a computation over every model gives."""
+    add_models(database, {"org/base": [], "org/ft": ["org/base"], "other/ft": ["org/ft"], "solo/x": []})
+    compute_roots(database)
+    assert roots(database)["other/ft"] == ("org/base", "org", False)
+    with database.session() as session:
+        session.execute(text("DELETE FROM hf_model_parents WHERE parent_repo_id = 'org/base'"))
+    summary = compute_roots(database)
+    assert roots(database) == {
+        "org/base": ("org/base", "org", False),
+        "org/ft": ("org/ft", "org", False),
+        "other/ft": ("org/ft", "org", False),
+        "solo/x": ("solo/x", "solo", False),
+    }
+    assert summary.updated == 2  # org/ft and other/ft
+    assert compute_roots(database).updated == 0

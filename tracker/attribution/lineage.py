@@ -34,6 +34,7 @@ WORK_TABLES = (
     "lineage_affected",
     "lineage_nodes",
     "lineage_outside",
+    "lineage_targets",
 )
 
 
@@ -123,12 +124,38 @@ def _compute_all(connection: Connection) -> LineageSummary:
     summary = LineageSummary()
     dialect = connection.dialect.name
     _drop(connection, *WORK_TABLES)
-    # The spelling of every repo id (collected models first, then parents seen only in edges).
+    _first_parents(connection, dialect)
+    summary.models = connection.execute(text("SELECT COUNT(*) FROM lineage_step")).scalar_one()
+    _resolve(connection, dialect, summary, "hf_models", boundary=None)
+    # Only models whose roots can differ from the stored ones are written: those with a first parent, those
+    # not stored as their own root, and repo ids spelled in several cases (the root takes one spelling). A
+    # model without parents is inserted as its own root, so that is most of the Hub skipped. Joins, not
+    # `IN (...)` under `OR`: PostgreSQL would scan the subquery once per model when its hash outgrows work_mem.
+    own = "m.root_mixed = false" if dialect == "postgresql" else "m.root_mixed = 0"
+    _create(
+        connection,
+        dialect,
+        "lineage_targets",
+        f"""SELECT m.id, m.repo_id FROM hf_models m
+            LEFT JOIN lineage_roots r ON r.node = lower(m.repo_id)
+            LEFT JOIN (SELECT lower(repo_id) AS key FROM hf_models GROUP BY lower(repo_id) HAVING COUNT(*) > 1) c
+                 ON c.key = lower(m.repo_id)
+            WHERE r.node IS NOT NULL OR c.key IS NOT NULL
+               OR m.root_mixed IS NULL OR NOT ({own}) OR m.root_repo_id IS NULL OR m.root_repo_id <> m.repo_id
+               OR m.root_author_key IS NULL AND {_namespace(dialect, "lower(m.repo_id)")} IS NOT NULL
+               OR m.root_author_key <> {_namespace(dialect, "lower(m.repo_id)")}""",
+        "id",
+    )
+    # The spelling of every root these models reach (collected models first, then parents seen only in edges).
+    needed = (
+        "SELECT anc FROM lineage_roots WHERE anc IS NOT NULL UNION SELECT lower(repo_id) FROM lineage_targets"
+    )
     _create(
         connection,
         dialect,
         "lineage_names",
-        "SELECT lower(repo_id) AS key, MIN(repo_id) AS repo_id FROM hf_models GROUP BY lower(repo_id)",
+        f"""SELECT lower(repo_id) AS key, MIN(repo_id) AS repo_id FROM hf_models
+            WHERE lower(repo_id) IN ({needed}) GROUP BY lower(repo_id)""",
         "key",
     )
     connection.execute(
@@ -136,13 +163,11 @@ def _compute_all(connection: Connection) -> LineageSummary:
             """INSERT INTO lineage_names (key, repo_id)
                SELECT lower(p.parent_repo_id), MIN(p.parent_repo_id) FROM hf_model_parents p
                LEFT JOIN lineage_names n ON n.key = lower(p.parent_repo_id)
-               WHERE n.key IS NULL GROUP BY lower(p.parent_repo_id)"""
+               WHERE n.key IS NULL AND lower(p.parent_repo_id) IN (SELECT anc FROM lineage_roots)
+               GROUP BY lower(p.parent_repo_id)"""
         )
     )
-    _first_parents(connection, dialect)
-    summary.models = connection.execute(text("SELECT COUNT(*) FROM lineage_step")).scalar_one()
-    _resolve(connection, dialect, summary, "hf_models", boundary=None)
-    summary.updated = _write_roots(connection, dialect, "lineage_roots", "hf_models")
+    summary.updated = _write_roots(connection, dialect, "lineage_roots", "lineage_targets")
     _drop(connection, *WORK_TABLES)
     return summary
 
