@@ -312,3 +312,30 @@ def test_github_collection_when_the_database_vanishes(
         github._take_fault = take_fault  # type: ignore[method-assign]
         assert main(["--database-url", database_url, *args]) == 0
     assert github_rows(database) == expected
+
+
+def test_a_new_sqlite_file_answering_locked_at_once_is_tried_again_then_named(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes opening a new SQLite file together can get "database is locked" at once: the check tries
+    again and goes on; a lock that stays is one clear error."""
+    from sqlalchemy import event
+
+    from tracker.db.engine import DatabaseError
+
+    monkeypatch.setattr(engine_module.time, "sleep", lambda seconds: None)
+    database = Database(f"sqlite:///{tmp_path / 'new.db'}")
+    failures = {"left": 2}
+
+    @event.listens_for(database.engine, "connect")
+    def locked(dbapi_connection: Any, record: Any) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise sqlite3.OperationalError("database is locked")
+
+    database.check()
+    assert failures["left"] == 0
+    failures["left"] = engine_module.LOCKED_RETRIES + 1
+    database.engine.dispose()
+    with pytest.raises(DatabaseError, match="is not usable: database is locked"):
+        database.check()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -68,13 +69,26 @@ def describe_error(error: BaseException, url: str) -> str:
     return f"database {mask_url(url)} is not usable: {mask_url(detail)}"
 
 
+LOCKED_RETRIES = 5
+
+
 def check_connection(engine: Engine) -> None:
-    """Raise `DatabaseError` with a clear message when the database does not answer."""
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except (OperationalError, DBAPIError) as error:
-        raise DatabaseError(describe_error(error, engine.url.render_as_string(hide_password=True))) from None
+    """Raise `DatabaseError` with a clear message when the database does not answer.
+
+    SQLite can answer "database is locked" at once, without waiting out its busy timeout, when two processes
+    open a new database file together (seen in about one such start in 70): that is tried again a few times,
+    half a second apart."""
+    for attempt in range(LOCKED_RETRIES + 1):
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return
+        except (OperationalError, DBAPIError) as error:
+            locked = engine.dialect.name == "sqlite" and "database is locked" in str(error)
+            if not locked or attempt == LOCKED_RETRIES:
+                url = engine.url.render_as_string(hide_password=True)
+                raise DatabaseError(describe_error(error, url)) from None
+            time.sleep(0.5)
 
 
 class Database:
