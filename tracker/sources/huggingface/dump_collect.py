@@ -315,7 +315,9 @@ class HubDumpSource(Source):
                     if rows_progress:
                         rows_progress(rows)
             end_staging(session, write)
-            listed = int(session.execute(text(f"SELECT COUNT(DISTINCT hub_id) FROM {STAGING}")).scalar() or 0)
+            # (a GROUP BY, which PostgreSQL hashes, instead of COUNT(DISTINCT), which it sorts: half the time)
+            count = f"SELECT COUNT(*) FROM (SELECT hub_id FROM {STAGING} GROUP BY hub_id) listed"
+            listed = int(session.execute(text(count)).scalar() or 0)
             marked, again = mark_unlisted(session, commit.day)
             if marked or again:
                 log.info("dump %s: %d models no longer listed, %d listed again", commit.day, marked, again)
