@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tests.fakes.hub import hub_model
 from tracker.db.engine import Database
 from tracker.db.models import Base
+from tracker.sources.huggingface.dump_read import DumpBatch
 from tracker.sources.huggingface.dump_store import WrittenKeys, end_dump, start_dump, store_dump_batch
 from tracker.sources.huggingface.parse import RepoRow, parse_model
 from tracker.sources.huggingface.store import dump_hub_id, store_repos
@@ -31,7 +32,7 @@ def dump_row(repo_id: str, downloads: int = 500) -> RepoRow:
 def write_batch(session: Session, batch: list[RepoRow], day: dt.date) -> None:
     """One batch as a whole dump's writes (the path `start_dump` chooses, indexes built again at the end)."""
     write = start_dump(session)
-    store_dump_batch(session, batch, day, write)
+    store_dump_batch(session, DumpBatch.of(batch), day, write)
     end_dump(session, write)
 
 
@@ -161,7 +162,7 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
             write = start_dump(session)
             assert write.into_empty
             for batch in read_dump(path, batch_rows=9):
-                store_dump_batch(session, batch.rows, DAY, write if bulk else None)
+                store_dump_batch(session, batch, DAY, write if bulk else None)
             end_staging(session, write)
             mark_unlisted(session, DAY)
             update_roots(session.connection(), LINEAGE_CHANGES)
@@ -214,7 +215,7 @@ def _whole_dump(database: Database, listed: list[RepoRow], day: dt.date) -> None
 
     with database.session() as session:
         write = start_dump(session)
-        store_dump_batch(session, listed, day, write)
+        store_dump_batch(session, DumpBatch.of(listed), day, write)
         end_staging(session, write)
         mark_unlisted(session, day)
         end_dump(session, write)

@@ -11,6 +11,7 @@ from tests.fakes.hub import hub_model
 from tracker.attribution.lineage import compute_roots, update_roots
 from tracker.db.engine import Database
 from tracker.db.models import Account, HfModel, HfModelParent
+from tracker.sources.huggingface.dump_read import DumpBatch
 from tracker.sources.huggingface.dump_store import (
     LINEAGE_CHANGES,
     end_dump,
@@ -193,7 +194,7 @@ def _dump(database: Database, day: dt.date, models: dict[str, list[str]], batch:
     with database.session() as session:
         write = start_dump(session)
         for start in range(0, len(rows), batch):
-            store_dump_batch(session, rows[start : start + batch], day, write)
+            store_dump_batch(session, DumpBatch.of(rows[start : start + batch]), day, write)
         end_staging(session, write)
         update_roots(session.connection(), LINEAGE_CHANGES)
         end_dump(session, write)

@@ -304,7 +304,8 @@ class HubDumpSource(Source):
             # Reading ahead in a thread pays on PostgreSQL, whose server works while the next batch is read; the
             # SQLite engine gives the GIL up and waits for it again at every row, behind the reading thread.
             read = read_ahead if session.get_bind().dialect.name == "postgresql" else read_dump
-            # A first dump builds every row, in the reading thread; a later one only those of changed models.
+            # A first dump's batches are built as columns in the reading thread; a later dump builds rows only
+            # for the models that changed (tracker.sources.huggingface.dump_store).
             # A stop or a failure ends a reading thread at once.
             with closing(read(path, build=write.into_empty)) as batches:
                 for batch in batches:

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tracker.sources.huggingface.columns import TIMESTAMP, NewModels, namespaces
 from tracker.sources.huggingface.parse import (
     PLACEHOLDER_DATETIME,
     RELATIONS,
@@ -92,7 +93,7 @@ class DumpBatch:
         """Every row of the batch as columns (built once)."""
         if self._models is None:
             if self.values is None:
-                self._models = _columns_of_rows(self.rows)
+                self._models = NewModels.of_rows(self.rows)
             else:
                 self._models = _columns(self.values, self.ids, self.digests)
         return self._models
@@ -363,29 +364,6 @@ def _lineage(values: dict[str, pa.Array]) -> _Lineage:
     return _Lineage(tags, lineage_tags, licenses, with_base)
 
 
-@dataclass
-class NewModels:
-    """Rows as columns: RepoRow's fields by name (`repo_id`, `author`, ..., `digest`, as pyarrow arrays), and
-    the parents of the rows that have any, by position. How a first dump's models go in without a row each."""
-
-    columns: dict[str, pa.Array]
-    parents: dict[int, list[Parent]]
-
-    def __len__(self) -> int:
-        return len(self.columns["repo_id"])
-
-    def take(self, indices: Sequence[int]) -> NewModels:
-        """The rows at `indices`, in that order."""
-        if list(indices) == list(range(len(self))):
-            return self
-        kept = pa.array(indices, pa.int64())
-        return NewModels(
-            {name: column.take(kept) for name, column in self.columns.items()},
-            {at: self.parents[index] for at, index in enumerate(indices) if index in self.parents},
-        )
-
-
-_TIMESTAMP = pa.timestamp("us", tz="UTC")
 _PLACEHOLDER_MICROS = (PLACEHOLDER_DATETIME - _EPOCH) // _MICROSECOND
 
 
@@ -393,20 +371,15 @@ def _columns(values: dict[str, pa.Array], ids: Sequence[str], digests: Sequence[
     """A batch's columns (`id` stripped and usable, one row per id) as the rows `_rows` builds, by pyarrow."""
     repo_ids = values["id"].cast(pa.string())
     lineage = _lineage(values)
-    namespace = pc.if_else(
-        pc.match_substring(repo_ids, "/"),
-        pc.list_element(pc.split_pattern(repo_ids, "/", max_splits=1), 0),
-        pa.scalar(None, pa.string()),
-    )
     created = _micros(values["createdAt"])
     unknown = pc.fill_null(pc.equal(created, _PLACEHOLDER_MICROS), False)
     count = len(repo_ids)
     columns = {
         "repo_id": repo_ids,
-        "author": pc.coalesce(_text_array(values["author"], 200), namespace),
-        "created_at": pc.if_else(unknown, pa.scalar(None, pa.int64()), created).cast(_TIMESTAMP),
+        "author": pc.coalesce(_text_array(values["author"], 200), namespaces(repo_ids)),
+        "created_at": pc.if_else(unknown, pa.scalar(None, pa.int64()), created).cast(TIMESTAMP),
         "created_at_unknown": unknown,
-        "last_modified": _micros(values["lastModified"]).cast(_TIMESTAMP),
+        "last_modified": _micros(values["lastModified"]).cast(TIMESTAMP),
         "license": pa.array([lineage.licenses.get(i) for i in range(count)], pa.string()),
         "gated": _gated_array(values["gated"]),
         "private": pa.nulls(count, pa.bool_()),  # the dumps do not say
@@ -426,35 +399,6 @@ def _columns(values: dict[str, pa.Array], ids: Sequence[str], digests: Sequence[
         "digest": pa.array(digests, pa.int64()),
     }
     return NewModels(columns, lineage.parents(ids))
-
-
-_ROW_TYPES = {
-    "repo_id": pa.string(),
-    "author": pa.string(),
-    "created_at": _TIMESTAMP,
-    "created_at_unknown": pa.bool_(),
-    "last_modified": _TIMESTAMP,
-    "license": pa.string(),
-    "gated": pa.string(),
-    "private": pa.bool_(),
-    "disabled": pa.bool_(),
-    "tags": pa.list_(pa.string()),
-    "downloads_30d": pa.int64(),
-    "downloads_all_time": pa.int64(),
-    "likes": pa.int64(),
-    "trending_score": pa.int64(),
-    "pipeline_tag": pa.string(),
-    "library_name": pa.string(),
-    "digest": pa.int64(),
-}
-
-
-def _columns_of_rows(rows: Sequence[RepoRow]) -> NewModels:
-    """Rows already built, as columns."""
-    columns = {
-        name: pa.array([getattr(row, name) for row in rows], kind) for name, kind in _ROW_TYPES.items()
-    }
-    return NewModels(columns, {i: row.parents for i, row in enumerate(rows) if row.parents})
 
 
 def _rows(values: dict[str, pa.Array], ids: Sequence[str], digests: Sequence[int | None]) -> list[RepoRow]:
@@ -506,9 +450,8 @@ def _as_text(column: pa.Array) -> pa.Array:
     if pa.types.is_list(kind) or pa.types.is_large_list(kind):
         items = type(column).from_arrays(column.offsets, _as_text(column.values), mask=pc.is_null(column))
         lengths = pc.list_value_length(column).cast(pa.string())
-        joined = pc.binary_join(
-            items, _ITEM
-        )  # a list with a null item joins to null: its length still counts
+        # a list with a null item joins to null: its length still tells it apart
+        joined = pc.binary_join(items, _ITEM)
         return pc.binary_join_element_wise(
             lengths, joined, _FIELD, null_handling="replace", null_replacement=""
         )

@@ -30,7 +30,8 @@ from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from tracker.db.bulk import copy_values, rows_with_keys
 from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
-from tracker.sources.huggingface.dump_read import DumpBatch, NewModels
+from tracker.sources.huggingface.columns import NewModels
+from tracker.sources.huggingface.dump_read import DumpBatch
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D, Previous, keeps_snapshot
 from tracker.sources.huggingface.store import (
@@ -164,16 +165,12 @@ def _as_date(value: object) -> dt.date | None:
 _DUMP_LOOKUP = (*LOOKUP_COLUMNS, "dump_digest", "unlisted_on")
 
 
-def store_dump_batch(
-    session: Session, batch: DumpBatch | Sequence[RepoRow], day: dt.date, write: DumpWrite | None = None
-) -> int:
+def store_dump_batch(session: Session, batch: DumpBatch, day: dt.date, write: DumpWrite | None = None) -> int:
     """Store one batch of a dump read for `day`; returns the models stored. `write`: what `start_dump` found
     (without it, every model is matched against the stored ones).
 
     A listed model whose stored row a dump wrote from the same values (its `dump_digest`) is only staged (and
     snapshotted where retention keeps it): its row is never built."""
-    if not isinstance(batch, DumpBatch):
-        batch = DumpBatch.of(batch)
     if not batch.ids:
         return 0
     if write is not None and write.written is not None:

@@ -38,7 +38,7 @@ from tracker.db.models import (
     UTCDateTime,
     utcnow,
 )
-from tracker.sources.huggingface.dump_read import NewModels
+from tracker.sources.huggingface.columns import NewModels, namespaces
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import Previous, keeps_snapshot
 
@@ -320,9 +320,6 @@ def insert_new_models(
     has_parents = pa.array([i in models.parents for i in range(count)])
     no_text = pa.scalar(None, pa.string())
     author = columns["author"]
-    own_namespace = pc.if_else(
-        pc.match_substring(keys, "/"), pc.list_element(pc.split_pattern(keys, "/", max_splits=1), 0), no_text
-    )
     rows = {
         "id": model_ids,
         "hub_id": pa.array(hub_ids, pa.string()),
@@ -340,7 +337,7 @@ def insert_new_models(
         "dump_digest": columns["digest"],
         # a model without parents is its own root (see `_own_root`)
         "root_repo_id": pc.if_else(has_parents, no_text, columns["repo_id"]),
-        "root_author_key": pc.if_else(has_parents, no_text, own_namespace),
+        "root_author_key": pc.if_else(has_parents, no_text, namespaces(keys)),
         "root_mixed": pc.if_else(has_parents, pa.scalar(None, pa.bool_()), False),
     }
     insert_columns(connection, "hf_models", rows)
