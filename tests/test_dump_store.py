@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tests.fakes.hub import hub_model
+from tracker.attribution.first_roots import first_dump_roots
 from tracker.db.engine import Database
 from tracker.db.models import Base
 from tracker.sources.huggingface.dump_read import DumpBatch
@@ -31,7 +32,7 @@ def dump_row(repo_id: str, downloads: int = 500) -> RepoRow:
 
 def write_batch(session: Session, batch: list[RepoRow], day: dt.date) -> None:
     """One batch as a whole dump's writes (the path `start_dump` chooses, indexes built again at the end)."""
-    write = start_dump(session)
+    write = start_dump(session, first_dump_roots)
     store_dump_batch(session, DumpBatch.of(batch), day, write)
     end_dump(session, write)
 
@@ -159,7 +160,7 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
 
     def write(bulk: bool) -> dict[str, list[tuple[Any, ...]]]:
         with database.session() as session:
-            write = start_dump(session)
+            write = start_dump(session, first_dump_roots)
             assert write.into_empty
             for batch in read_dump(path, batch_rows=9):
                 store_dump_batch(session, batch, DAY, write if bulk else None)
@@ -214,7 +215,7 @@ def _whole_dump(database: Database, listed: list[RepoRow], day: dt.date) -> None
     from tracker.sources.huggingface.dump_store import end_staging, mark_unlisted
 
     with database.session() as session:
-        write = start_dump(session)
+        write = start_dump(session, first_dump_roots)
         store_dump_batch(session, DumpBatch.of(listed), day, write)
         end_staging(session, write)
         mark_unlisted(session, day)
@@ -333,7 +334,7 @@ def test_a_later_dump_builds_only_the_rows_of_changed_models_and_stores_what_the
         for number, (path, day) in enumerate(zip(files, days, strict=True)):
             built.clear()
             with database.session() as session:
-                write = start_dump(session)
+                write = start_dump(session, first_dump_roots)
                 for batch in read_dump(path, batch_rows=9, build=write.into_empty):
                     store_dump_batch(session, batch, day, write)
                 end_staging(session, write)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select, text
 
 from tests.fakes.hub import hub_model
+from tracker.attribution.first_roots import first_dump_roots
 from tracker.attribution.lineage import compute_roots, update_roots
 from tracker.db.engine import Database
 from tracker.db.models import Account, HfModel, HfModelParent
@@ -181,23 +183,31 @@ def test_old_sqlite_without_update_from_writes_the_same_roots(database: Database
 # --- Roots brought up to date inside each dump's transaction (update_roots) -------------------------------
 
 
-def _dump(database: Database, day: dt.date, models: dict[str, list[str]], batch: int = 7) -> None:
-    """Write `models` (repo id -> parents, first = primary) as one dump of `day`, in batches, with the roots'
-    update a backfill runs before the day's roll-up."""
+def _dump(
+    database: Database,
+    day: dt.date,
+    models: dict[str, list[str]] | list[tuple[str, list[str]]],
+    batch: int = 7,
+) -> int:
+    """Write `models` (repo id -> parents, first = primary; a repo id listed twice: its last listing wins) as
+    one dump of `day`, in batches, with the roots' update a backfill runs before the day's roll-up; returns how
+    many repo ids were left to that update."""
     rows = []
-    for repo_id, parents in models.items():
+    for repo_id, parents in models.items() if isinstance(models, dict) else models:
         row = parse_model(hub_model(repo_id, downloads=10))
         row.hub_id = ""
         relation = "merge" if len(parents) > 1 else "finetune"
         row.parents = [Parent(parent, relation, position, "dump") for position, parent in enumerate(parents)]
         rows.append(row)
     with database.session() as session:
-        write = start_dump(session)
+        write = start_dump(session, first_dump_roots)
         for start in range(0, len(rows), batch):
             store_dump_batch(session, DumpBatch.of(rows[start : start + batch]), day, write)
         end_staging(session, write)
+        left = session.execute(text(f"SELECT COUNT(*) FROM {LINEAGE_CHANGES}")).scalar_one()
         update_roots(session.connection(), LINEAGE_CHANGES)
         end_dump(session, write)
+    return int(left)
 
 
 def _same_as_full_computation(database: Database) -> dict[str, tuple[str | None, str | None, bool | None]]:
@@ -329,3 +339,89 @@ def test_a_full_computation_rewrites_only_what_changed_and_a_model_that_lost_its
     }
     assert summary.updated == 2  # org/ft and other/ft
     assert compute_roots(database).updated == 0
+
+
+# --- A first dump's roots, computed in memory (tracker.attribution.first_roots) -----------------------------
+
+
+def _random_lineage(seed: int, *, clean: bool) -> list[tuple[str, list[str]]]:
+    """A random first dump: chains, merges across countries, parents never collected; unless `clean`, also
+    repo ids spelled alike but for case, parents named in several cases, cycles, ids beyond ASCII and repeats."""
+    import random
+
+    pick = random.Random(seed)
+    spaces = ["Qwen", "meta-llama", "mistralai", "org", "solo", "team"]
+    names = [f"{pick.choice(spaces)}/m{number}" for number in range(80)]
+    ghosts = ["ghost/base", "meta-llama/unseen", "Qwen/unseen"]
+    if not clean:
+        names += [name.upper() for name in pick.sample(names, 4)] + ["org/modèle", "Éco/base"]
+    listed: list[tuple[str, list[str]]] = []
+    for index, name in enumerate(names):
+        # parents among the models listed before (no cycle), or among any of them when not clean
+        pool = names[: max(index, 1)] if clean else names
+        parents = []
+        for _ in range(pick.choice([0, 0, 1, 1, 1, 2, 3])):
+            parent = pick.choice(pool + ghosts)
+            if not clean and pick.random() < 0.2:
+                parent = parent.swapcase() if pick.random() < 0.5 else parent.lower()
+            if parent.lower() != name.lower() and parent.lower() not in {p.lower() for p in parents}:
+                parents.append(parent)
+        listed.append((name, parents))
+    if not clean:  # a model listed twice, once with other parents
+        repeated = pick.choice(listed)
+        listed.append((repeated[0], [pick.choice(names)] if not repeated[1] else []))
+    return listed
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_first_dumps_roots_computed_in_memory_are_those_a_full_computation_gives(
+    database: Database, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Random graphs as first dumps (every third with a filter that takes nearly every row for a repeat): the
+    roots equal a full computation's. Without the cases that need the database, nothing is left to it."""
+    from tracker.sources.huggingface.dump_store import WrittenKeys
+
+    if seed % 3 == 2:
+        monkeypatch.setattr(WrittenKeys, "BITS", 8)
+    add_hf_countries(database, {"Qwen": "CN", "meta-llama": "US", "mistralai": "FR", "org": "CN"})
+    clean = seed % 2 == 0
+    left = _dump(database, DAY, _random_lineage(seed, clean=clean))
+    result = _same_as_full_computation(database)
+    assert any(mixed for _, _, mixed in result.values()) or seed == 4  # merges across countries occur
+    if clean:
+        assert left == 0
+    else:
+        assert left > 0
+
+
+def test_a_first_dump_leaves_only_what_needs_the_database_to_the_set_based_update(database: Database) -> None:
+    add_hf_countries(database, {"Qwen": "CN", "meta-llama": "US"})
+    left = _dump(
+        database,
+        DAY,
+        [
+            ("Qwen/base", []),
+            ("a/ft", ["Qwen/base"]),
+            ("b/merge", ["a/ft", "meta-llama/L"]),  # CN and US roots: mixed, and so is its descendant
+            ("c/kid", ["B/MERGE"]),
+            ("d/ghost-kid", ["nobody/ghost"]),
+            ("e/ghost-kid", ["nobody/ghost"]),
+            ("g/kid", ["somebody/ghost"]),
+            ("k/kid", ["somebody/GHOST"]),  # a root never collected, named in two cases
+            ("h/kid", ["qwen/BASE"]),  # a collected root named otherwise: the model's own spelling
+            ("cyc/one", ["cyc/two"]),
+            ("cyc/two", ["cyc/one"]),
+            ("Twice/Spelled", []),
+            ("twice/spelled", []),
+            ("f/kid", ["twice/SPELLED"]),
+        ],
+    )
+    result = _same_as_full_computation(database)
+    assert result["c/kid"] == ("Qwen/base", "qwen", True)
+    assert result["e/ghost-kid"] == ("nobody/ghost", "nobody", False)
+    assert result["cyc/two"] == (None, None, False)
+    assert result["f/kid"][:2] == (result["twice/spelled"][0], "twice")
+    assert result["h/kid"] == ("Qwen/base", "qwen", False)
+    assert result["g/kid"][1] == "somebody"
+    # the cycle's two models, the two spellings' key and its derivative, the derivatives of the ghost named twice
+    assert left == 6

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from tracker.analyses.coverage import stale_dump_note
+from tracker.attribution.first_roots import first_dump_roots
 from tracker.attribution.lineage import update_roots
 from tracker.attribution.rollups import refresh_dump_totals
 from tracker.collection import collect
@@ -91,6 +92,7 @@ def ingest_dumps(
         database,
         settings,
         plan,
+        first_dump_roots,
         newest_only=newest_only,
         stop=stop,
         on_written=_roots_and_totals,

@@ -7,6 +7,7 @@ the task's checkpoint says once it is whole on disk), then written in one transa
 partial file) on disk, and the next run continues with that dump.
 
 The day's lineage roots and roll-up need attribution, which lives above this layer: the caller passes
+`roots_of` (a first dump's roots, tracker.sources.huggingface.first_dump) and
 `on_written(session, day, staging_table, lineage_changes_table)` (tracker.scheduler.backfill passes the
 roots' update and the roll-up).
 """
@@ -53,6 +54,7 @@ from tracker.sources.huggingface.dumps import (
     pick_dumps,
     resolve_path,
 )
+from tracker.sources.huggingface.first_dump import RootsOf
 from tracker.sources.huggingface.store import record_coverage
 
 log = logging.getLogger(__name__)
@@ -164,12 +166,14 @@ class HubDumpSource(Source):
         database: Database,
         settings: Settings,
         plan: DumpPlan,
+        roots_of: RootsOf,
         *,
         newest_only: bool = False,
         stop: threading.Event | None = None,
         on_written: OnWritten | None = None,
         callbacks: DumpCallbacks | None = None,
     ) -> None:
+        self.roots_of = roots_of
         self.database = database
         self.dumps = DumpSettings.of(settings)
         self.dump_plan = plan
@@ -300,7 +304,7 @@ class HubDumpSource(Source):
         rows = skipped = 0
         rows_progress = self.callbacks.rows_progress
         with self.database.session() as session:
-            write = start_dump(session)
+            write = start_dump(session, self.roots_of, self.dumps.directory)
             # Reading ahead in a thread pays on PostgreSQL, whose server works while the next batch is read; the
             # SQLite engine gives the GIL up and waits for it again at every row, behind the reading thread.
             read = read_ahead if session.get_bind().dialect.name == "postgresql" else read_dump

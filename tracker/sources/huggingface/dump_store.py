@@ -22,8 +22,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint
@@ -32,6 +35,7 @@ from tracker.db.bulk import copy_values, rows_with_keys
 from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
 from tracker.sources.huggingface.columns import NewModels
 from tracker.sources.huggingface.dump_read import DumpBatch
+from tracker.sources.huggingface.first_dump import HeldDerivatives, RootsOf
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D, Previous, keeps_snapshot
 from tracker.sources.huggingface.store import (
@@ -82,12 +86,24 @@ class WrittenKeys:
 
 
 @dataclass
+class FirstDump:
+    """A first dump in progress: the keys written so far, the models with parents held back until their roots
+    are known, the rows that may repeat an earlier one (checked at the end), and who computes the roots."""
+
+    roots_of: RootsOf
+    held: HeldDerivatives
+    written: WrittenKeys = field(default_factory=lambda: WrittenKeys())
+    maybe_again: list[RepoRow] = field(default_factory=list)
+    day: dt.date | None = None
+
+
+@dataclass
 class DumpWrite:
-    """What `start_dump` found: whether the dump goes into an empty hf_models (a first dump), and then the keys
-    it has written so far; the day of the newest dump already written (None: none yet)."""
+    """What `start_dump` found: whether the dump goes into an empty hf_models (a first dump, then its state);
+    the day of the newest dump already written (None: none yet)."""
 
     into_empty: bool
-    written: WrittenKeys | None = None
+    first: FirstDump | None = None
     newest: dt.date | None = None
 
     def older_than_written(self, day: dt.date) -> bool:
@@ -95,12 +111,14 @@ class DumpWrite:
         return self.newest is not None and self.newest > day
 
 
-def start_dump(session: Session) -> DumpWrite:
+def start_dump(session: Session, roots_of: RootsOf, directory: Path | None = None) -> DumpWrite:
     """Create (or empty) the staging tables of the dump being written, in this session's connection.
 
     Into an empty hf_models (a first dump), models certainly new go in without lookups (`insert_new_models`),
     and the secondary indexes (and PostgreSQL's foreign keys) are dropped until `end_dump` builds them again
-    (in the dump's transaction; until it commits, readers of those tables wait)."""
+    (in the dump's transaction; until it commits, readers of those tables wait). Its models with parents are
+    held back (in temporary files in `directory`, default TMPDIR) until `end_staging` inserts them with the
+    roots `roots_of` computes (tracker.sources.huggingface.first_dump)."""
     # Emptied by TRUNCATE on PostgreSQL: the rows a DELETE leaves behind in a temporary table (which nothing
     # vacuums) would be read by every scan of the next dumps written on this connection.
     empty_table = "TRUNCATE" if session.get_bind().dialect.name == "postgresql" else "DELETE FROM"
@@ -118,7 +136,7 @@ def start_dump(session: Session) -> DumpWrite:
     if connection.dialect.name == "postgresql":
         for key in _BULK_FOREIGN_KEYS:
             connection.execute(DropConstraint(key))
-    return DumpWrite(True, WrittenKeys())
+    return DumpWrite(True, FirstDump(roots_of, HeldDerivatives(directory)))
 
 
 def end_dump(session: Session, write: DumpWrite) -> None:
@@ -134,13 +152,16 @@ def end_dump(session: Session, write: DumpWrite) -> None:
 
 
 def end_staging(session: Session, write: DumpWrite) -> None:
-    """After the dump's last batch: give the planner the staging tables' statistics (and those of a first
-    dump's tables on PostgreSQL); on SQLite, index them (one sorted build instead of an insert per row).
+    """After the dump's last batch: insert a first dump's held models (`_end_first_dump`); give the planner the
+    staging tables' statistics (and those of a first dump's tables on PostgreSQL); on SQLite, index them (one
+    sorted build instead of an insert per row).
 
     Nothing analyzes temporary tables by itself; without statistics PostgreSQL plans the unlisted marks and
     the roll-up as if the table were small (a loop of one index probe per staged model). With them it joins
     the whole staging table by hashing, which an index would not speed up (measured: building it cost more
     than it saved); SQLite joins only through indexes."""
+    if write.first is not None:
+        _end_first_dump(session, write.first)
     postgres = session.get_bind().dialect.name == "postgresql"
     for table, (_, key) in _TABLES.items():
         if not postgres:
@@ -173,14 +194,16 @@ def store_dump_batch(session: Session, batch: DumpBatch, day: dt.date, write: Du
     snapshotted where retention keeps it): its row is never built."""
     if not batch.ids:
         return 0
-    if write is not None and write.written is not None:
+    if write is not None and write.first is not None:
+        first = write.first
+        first.day = day
         hub_ids = [dump_hub_id(repo_id) for repo_id in batch.ids]
-        again = [i for i, hub_id in enumerate(hub_ids) if write.written.mark(hub_id)]
-        # `again` may have been written by an earlier batch of this dump: matched on their placeholder keys
+        again = [i for i, hub_id in enumerate(hub_ids) if first.written.mark(hub_id)]
+        # `again` may repeat a model written earlier in this dump: kept until the dump's end (`_end_first_dump`)
         seen = set(again)
         new = [i for i in range(len(hub_ids)) if i not in seen] if again else list(range(len(hub_ids)))
-        stored = _store_new(session, batch.models.take(new), [hub_ids[i] for i in new], day)
-        return stored + _store_matched(session, batch.rows_at(again), day, {}, {})
+        first.maybe_again.extend(batch.rows_at(again))
+        return _store_new(session, batch.models.take(new), [hub_ids[i] for i in new], day, first)
     names = batch.ids
     # An older dump than one already written only adds history: a model listed as it was leaves its row (and
     # its `metrics_on`) alone, so its stored metrics count as those of the newest dump
@@ -251,8 +274,11 @@ def _store_unchanged(session: Session, stored: Sequence[Stored], day: dt.date) -
     copy_inline_snapshots(session, "models", kept, day)
 
 
-def _store_new(session: Session, models: NewModels, hub_ids: Sequence[str], day: dt.date) -> int:
-    """Store models certainly not stored yet, as columns with their `hub_ids`, staging their figures."""
+def _store_new(
+    session: Session, models: NewModels, hub_ids: Sequence[str], day: dt.date, first: FirstDump
+) -> int:
+    """Store a first dump's models certainly not stored yet, as columns with their `hub_ids`, staging their
+    figures: those without parents now (their own roots), the others held until their roots are known."""
     _stage(
         session,
         list(
@@ -264,10 +290,45 @@ def _store_new(session: Session, models: NewModels, hub_ids: Sequence[str], day:
             )
         ),
     )
-    changes: list[str] = []
-    count = insert_new_models(session, models, hub_ids, day, changes)
-    _note_lineage_changes(session, changes)
-    return count
+    derivatives = sorted(models.parents)
+    if derivatives:
+        first.held.hold(models.take(derivatives), [hub_ids[i] for i in derivatives])
+        chosen = set(derivatives)
+        own = [i for i in range(len(models)) if i not in chosen]
+        models, hub_ids = models.take(own), [hub_ids[i] for i in own]
+    first.held.add_others(models.columns["repo_id"])
+    return insert_new_models(session, models, hub_ids, day) + len(derivatives)
+
+
+def _end_first_dump(session: Session, first: FirstDump) -> None:
+    """After a first dump's last batch: the rows that may have repeated an earlier one and did not are stored as
+    new models, then the held models go in with their roots, then the repeats through the matching path (the
+    last listing of a model wins); the repo ids whose roots need the set-based update are noted for it."""
+    try:
+        if first.day is None:  # no rows at all
+            return
+        repeats = []
+        if first.maybe_again:
+            lineage = first.held.lineage()
+            names = pa.array([row.repo_id for row in first.maybe_again], pa.string())
+            written = {
+                name
+                for column in (lineage.derivatives.column("repo_id"), lineage.others)
+                for name in pc.filter(column, pc.is_in(column, value_set=names)).to_pylist()
+            }
+            new = []
+            for row in first.maybe_again:
+                (repeats if row.repo_id in written else new).append(row)
+                written.add(row.repo_id)
+            hub_ids = [dump_hub_id(row.repo_id) for row in new]
+            _store_new(session, NewModels.of_rows(new), hub_ids, first.day, first)
+        roots = first.roots_of(session.connection(), first.held.lineage())
+        for models, hub_ids, start in first.held.held():
+            insert_new_models(session, models, hub_ids, first.day, roots.part(start, len(models)))
+        _note_lineage_changes(session, roots.unresolved)
+        _store_matched(session, repeats, first.day, {}, {})
+    finally:
+        first.held.close()
 
 
 _Staged = tuple[str, int | None, int | None, bool]

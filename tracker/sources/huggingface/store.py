@@ -300,12 +300,18 @@ def store_repos(
 
 
 def insert_new_models(
-    session: Session, models: NewModels, hub_ids: Sequence[str], run_date: dt.date, lineage_changes: list[str]
+    session: Session,
+    models: NewModels,
+    hub_ids: Sequence[str],
+    run_date: dt.date,
+    roots: dict[str, pa.Array] | None = None,
 ) -> int:
     """Insert models known to be new (none is stored under its `hub_id`), given as columns: rows, the day's
     snapshot of each (every new model keeps one) and edges, with ids drawn ahead from the table's own counter,
     so no lookup, no upsert, no read-back of ids and no Python object per value. A first dump's models take
-    this path (tracker.sources.huggingface.dump_store). `lineage_changes` receives their lower-case repo ids."""
+    this path (tracker.sources.huggingface.dump_store), with their root columns (`roots`, by name) when known;
+    without them a model without parents whose repo id is ASCII goes in as its own root, any other without
+    (NULL: lower-casing beyond ASCII differs between the back ends, the lineage step resolves it)."""
     count = len(hub_ids)
     if not count:
         return 0
@@ -317,8 +323,14 @@ def insert_new_models(
     model_ids = pa.array(ids, pa.int64())
     day = pa.array([run_date] * count, pa.date32())
     keys = lower(columns["repo_id"])
-    has_parents = pa.array([i in models.parents for i in range(count)])
+    own = pc.and_(pa.array([i not in models.parents for i in range(count)]), pc.string_is_ascii(keys))
     no_text = pa.scalar(None, pa.string())
+    if roots is None:  # see `_own_root`
+        roots = {
+            "root_repo_id": pc.if_else(own, columns["repo_id"], no_text),
+            "root_author_key": pc.if_else(own, namespaces(keys), no_text),
+            "root_mixed": pc.if_else(own, False, pa.scalar(None, pa.bool_())),
+        }
     author = columns["author"]
     rows = {
         "id": model_ids,
@@ -335,10 +347,7 @@ def insert_new_models(
         "pipeline_tag": columns["pipeline_tag"],
         "library_name": columns["library_name"],
         "dump_digest": columns["digest"],
-        # a model without parents is its own root (see `_own_root`)
-        "root_repo_id": pc.if_else(has_parents, no_text, columns["repo_id"]),
-        "root_author_key": pc.if_else(has_parents, no_text, namespaces(keys)),
-        "root_mixed": pc.if_else(has_parents, pa.scalar(None, pa.bool_()), False),
+        **roots,
     }
     insert_columns(connection, "hf_models", rows)
     snapshots = {"model_id": model_ids, "captured_on": day, **{name: columns[name] for name in _METRICS}}
@@ -349,7 +358,6 @@ def insert_new_models(
         for parent in parents
     ]
     copy_values(connection, "hf_model_parents", EDGE_COLUMNS, _EDGE_TYPES, edges)
-    lineage_changes.extend(keys.to_pylist())
     return count
 
 
