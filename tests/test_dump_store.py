@@ -15,10 +15,11 @@ from tests.fakes.hub import hub_model
 from tracker.attribution.first_roots import first_dump_roots
 from tracker.db.engine import Database
 from tracker.db.models import Base
+from tracker.sources.huggingface.columns import dump_hub_id
 from tracker.sources.huggingface.dump_read import DumpBatch
 from tracker.sources.huggingface.dump_store import WrittenKeys, end_dump, start_dump, store_dump_batch
 from tracker.sources.huggingface.parse import RepoRow, parse_model
-from tracker.sources.huggingface.store import dump_hub_id, store_repos
+from tracker.sources.huggingface.store import store_repos
 
 DAY = dt.date(2025, 1, 6)
 HOSTILE = ("strings and floats", "other types", "loose tags", "missing columns")  # files with ids

@@ -47,9 +47,52 @@ def _flags(values: pa.Array) -> np.ndarray:
 
 
 def _repeated(values: pa.Array) -> pa.Array:
-    """The values that occur more than once."""
+    """The values that occur more than once (for arrays of edges, not of the whole Hub: a hash table of every
+    model's key would take hundreds of MB)."""
     counts = pc.value_counts(values)
     return pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+
+
+_SLICE = 50_000
+
+
+def _hashes(keys: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each key (this process's `hash`), a slice at a time."""
+    return np.concatenate(
+        [
+            np.fromiter(map(hash, keys.slice(start, _SLICE).to_pylist()), np.int64)
+            for start in range(0, len(keys), _SLICE)
+        ]
+        or [np.zeros(0, np.int64)]
+    )
+
+
+def _alike(parts: list[pa.Array]) -> set[str]:
+    """The keys that occur more than once across `parts` (arrays of keys): candidates by hash (16 bytes a key),
+    confirmed on the keys themselves."""
+    hashed = [_hashes(part) for part in parts]
+    values, counts = np.unique(np.concatenate(hashed or [np.zeros(0, np.int64)]), return_counts=True)
+    twice = values[counts > 1]
+    if not len(twice):
+        return set()
+    found: dict[str, int] = {}
+    for part, hashes in zip(parts, hashed, strict=True):
+        for key in pc.filter(part, pa.array(np.isin(hashes, twice))).to_pylist():
+            found[key] = found.get(key, 0) + 1
+    return {key for key, seen in found.items() if seen > 1}
+
+
+def _spellings(others: pa.ChunkedArray, roots: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The keys of `roots` (distinct keys) that models without parents have, and those models' repo ids."""
+    spelling: dict[str, str] = {}
+    for chunk in others.chunks:
+        keys = pc.ascii_lower(chunk)
+        hit = pc.is_in(keys, value_set=roots)
+        for key, repo_id in zip(
+            pc.filter(keys, hit).to_pylist(), pc.filter(chunk, hit).to_pylist(), strict=True
+        ):
+            spelling.setdefault(key, repo_id)  # several: spelled alike but for case, left to the database
+    return pa.array(list(spelling), pa.string()), pa.array(list(spelling.values()), pa.string())
 
 
 def _countries(connection: Connection) -> tuple[pa.Array, pa.Array]:
@@ -62,18 +105,23 @@ def _countries(connection: Connection) -> tuple[pa.Array, pa.Array]:
 
 def first_dump_roots(connection: Connection, lineage: DumpLineage) -> FirstRoots:
     """The roots of `lineage.derivatives` (in their order), and the repo ids the database must resolve."""
-    others = lineage.others.combine_chunks() if lineage.others.num_chunks else pa.array([], pa.string())
-    other_keys = pc.ascii_lower(others)
-    # (models without parents beyond ASCII went in without roots: the update finds those by themselves)
-    beyond_ascii = pc.filter(other_keys, _non_ascii(others)).to_pylist()
-    held = lineage.derivatives.combine_chunks()
+    others = lineage.others
+    held = lineage.derivatives
     count = held.num_rows
+    repo_ids = _array(held.column("repo_id"))
+    keys = pc.ascii_lower(repo_ids)
+    # several models spelled alike but for case: the database's collation picks the spelling of their root
+    alike = _alike([keys, *(pc.ascii_lower(chunk) for chunk in others.chunks)])
+    # (models without parents beyond ASCII went in without roots: the update finds those by themselves)
+    beyond_ascii = {
+        key
+        for chunk in others.chunks
+        for key in pc.ascii_lower(pc.filter(chunk, _non_ascii(chunk))).to_pylist()
+    }
     if not count:
         empty = pa.array([], pa.string())
-        return FirstRoots(empty, empty, pa.array([], pa.bool_()), sorted(set(beyond_ascii)))
-    repo_ids = held.column("repo_id").combine_chunks()
-    keys = pc.ascii_lower(repo_ids)
-    parents = held.column("parents").combine_chunks()
+        return FirstRoots(empty, empty, pa.array([], pa.bool_()), sorted(alike | beyond_ascii))
+    parents = _array(held.column("parents"))
     flat = pc.list_flatten(parents)
     child = np.asarray(pc.list_parent_indices(parents).to_numpy(zero_copy_only=False), dtype=np.int64)
     spellings = flat.field("repo_id")
@@ -82,9 +130,7 @@ def first_dump_roots(connection: Connection, lineage: DumpLineage) -> FirstRoots
     # Rows whose answer needs the database (their keys are resolved again by `update_roots`)
     unresolved = _flags(_non_ascii(repo_ids))
     unresolved[child[_flags(_non_ascii(spellings))]] = True
-    # several models spelled alike but for case: the database's collation picks the spelling of their root
-    alike = _repeated(pa.chunked_array([keys, other_keys], pa.string()))
-    # parents named in several cases: the same, for a root never collected
+    # parents named in several cases: the database's collation picks the spelling of a root never collected
     names = pa.table({"key": parent_keys, "spelling": spellings}).group_by(["key", "spelling"]).aggregate([])
     named_alike = _repeated(names.column("key"))
 
@@ -124,13 +170,15 @@ def first_dump_roots(connection: Connection, lineage: DumpLineage) -> FirstRoots
             mixed, step = spread, jumped
 
     # Spellings: a collected model's own, else the one way its parents name it
-    collected = pc.index_in(root_keys, value_set=other_keys)
+    collected_keys, collected_spellings = _spellings(others, pc.unique(pc.drop_null(root_keys)))
+    collected = pc.index_in(root_keys, value_set=collected_keys)
     root_repo_ids = pc.coalesce(
-        others.take(collected),
+        collected_spellings.take(collected),
         names.column("spelling").take(pc.index_in(root_keys, value_set=names.column("key"))),
     )
-    unresolved |= _flags(pc.is_in(keys, value_set=alike))
-    unresolved |= _flags(pc.is_in(root_keys, value_set=alike))
+    alike_keys = pa.array(sorted(alike), pa.string())
+    unresolved |= _flags(pc.is_in(keys, value_set=alike_keys))
+    unresolved |= _flags(pc.is_in(root_keys, value_set=alike_keys))
     unresolved |= _flags(pc.and_(pc.is_null(collected), pc.is_in(root_keys, value_set=named_alike)))
 
     held_back = pa.array(unresolved)
@@ -138,5 +186,5 @@ def first_dump_roots(connection: Connection, lineage: DumpLineage) -> FirstRoots
         _array(pc.if_else(held_back, _NO_TEXT, root_repo_ids)),
         _array(pc.if_else(held_back, _NO_TEXT, namespaces(root_keys))),
         _array(pc.if_else(held_back, pa.scalar(None, pa.bool_()), pa.array(mixed))),
-        sorted(set(alike.to_pylist()) | set(pc.filter(keys, held_back).to_pylist()) | set(beyond_ascii)),
+        sorted(alike | beyond_ascii | set(pc.filter(keys, held_back).to_pylist())),
     )

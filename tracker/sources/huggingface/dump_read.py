@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tracker.sources.huggingface.columns import TIMESTAMP, NewModels, namespaces
+from tracker.sources.huggingface.columns import TIMESTAMP, NewModels, dump_hub_id, namespaces, parent_lists
 from tracker.sources.huggingface.parse import (
     PLACEHOLDER_DATETIME,
     RELATIONS,
@@ -74,6 +74,7 @@ class DumpBatch:
     values: dict[str, pa.Array] | None = None  # the batch's columns, one row per id (None: `of` rows)
     _rows: list[RepoRow] | None = None
     _models: NewModels | None = None
+    _hub_ids: list[str] | None = None
 
     @classmethod
     def of(cls, rows: Sequence[RepoRow], skipped: int = 0) -> DumpBatch:
@@ -97,6 +98,13 @@ class DumpBatch:
             else:
                 self._models = _columns(self.values, self.ids, self.digests)
         return self._models
+
+    @property
+    def hub_ids(self) -> list[str]:
+        """The placeholder keys of the batch's models (`dump_hub_id`), computed once."""
+        if self._hub_ids is None:
+            self._hub_ids = [dump_hub_id(repo_id) for repo_id in self.ids]
+        return self._hub_ids
 
     def rows_at(self, indices: Sequence[int]) -> list[RepoRow]:
         """The rows at `indices` (built for those only, unless the batch's rows are built)."""
@@ -397,8 +405,9 @@ def _columns(values: dict[str, pa.Array], ids: Sequence[str], digests: Sequence[
         "pipeline_tag": _text_array(values["pipeline_tag"], 100),
         "library_name": _text_array(values["library_name"], 100),
         "digest": pa.array(digests, pa.int64()),
+        "parents": parent_lists(lineage.parents(ids), count),
     }
-    return NewModels(columns, lineage.parents(ids))
+    return NewModels(columns)
 
 
 def _rows(values: dict[str, pa.Array], ids: Sequence[str], digests: Sequence[int | None]) -> list[RepoRow]:
@@ -501,8 +510,9 @@ def read_dump(path: Path, batch_rows: int = BATCH_ROWS, *, build: bool = True) -
             stripped, ids = stripped.take(kept), list(last)
         values["id"] = stripped
         read = DumpBatch(ids, _digests(values), skipped, values)
-        if build:
-            read.models  # noqa: B018 (built here, in the reading thread)
+        if build:  # built here, in the reading thread
+            read.models  # noqa: B018
+            read.hub_ids  # noqa: B018
         yield read
 
 

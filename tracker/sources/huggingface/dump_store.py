@@ -20,20 +20,20 @@ to be brought up to date before the roll-up (tracker.attribution.lineage).
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from tracker.db.bulk import copy_values, rows_with_keys
+from tracker.db.bulk import copy_values, insert_columns, rows_with_keys
 from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
-from tracker.sources.huggingface.columns import NewModels
+from tracker.sources.huggingface.columns import NewModels, dump_hub_id
 from tracker.sources.huggingface.dump_read import DumpBatch
 from tracker.sources.huggingface.first_dump import HeldDerivatives, RootsOf
 from tracker.sources.huggingface.parse import RepoRow
@@ -43,7 +43,6 @@ from tracker.sources.huggingface.store import (
     STORED_ID,
     Stored,
     copy_inline_snapshots,
-    dump_hub_id,
     insert_new_models,
     store_repos,
 )
@@ -66,23 +65,34 @@ _BULK_FOREIGN_KEYS = [
 ]
 
 
-class WrittenKeys:
-    """The placeholder keys a first dump has written so far, as one bit each (a Bloom filter with one hash, 8 MB):
-    a key whose bit is clear was certainly not written; one whose bit is set may have been (about 3% of new keys
-    at two million). Holding the keys themselves would take hundreds of MB."""
+_HEX = np.zeros(256, dtype=np.int64)
+_HEX[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16)
+_NIBBLES = 16 ** np.arange(6, -1, -1, dtype=np.int64)
 
-    BITS = 1 << 26
+
+class WrittenKeys:
+    """The placeholder keys a first dump has written so far, as a Bloom filter of 2**27 bits (16 MB) with four
+    probes taken from each key's SHA-1 digits: a key with a probe's bit clear was certainly not written; one whose
+    four bits are set may have been (about one new key in 100,000 once two million are written). Holding the keys
+    themselves would take hundreds of MB."""
+
+    BITS = 1 << 27
 
     def __init__(self) -> None:
-        self._bits = bytearray(self.BITS // 8)
+        self._bits = np.zeros(max(self.BITS // 8, 1), dtype=np.uint8)
 
-    def mark(self, hub_id: str) -> bool:
-        """Mark `hub_id` written; returns whether it may have been written before."""
-        bit = int(hub_id[-7:], 16) % self.BITS  # the key ends in hex digits of a SHA-1 (dump_hub_id)
-        byte, mask = bit >> 3, 1 << (bit & 7)
-        seen = bool(self._bits[byte] & mask)
-        self._bits[byte] |= mask
-        return seen
+    def mark(self, hub_ids: Sequence[str]) -> list[int]:
+        """Mark `hub_ids` (distinct placeholder keys) written; returns the positions of those that may have been
+        written before."""
+        if not hub_ids:
+            return []
+        # the key ends in 35 hex digits of a SHA-1 (dump_hub_id): four probes of 7 digits each
+        digits = np.frombuffer("".join(key[-28:] for key in hub_ids).encode("ascii"), dtype=np.uint8)
+        probes = (_HEX[digits].reshape(-1, 4, 7) * _NIBBLES).sum(axis=2) % self.BITS
+        byte, mask = probes >> 3, np.left_shift(1, probes & 7).astype(np.uint8)
+        seen = ((self._bits[byte] & mask) != 0).all(axis=1)
+        np.bitwise_or.at(self._bits, byte.ravel(), mask.ravel())
+        return np.flatnonzero(seen).tolist()  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -197,13 +207,17 @@ def store_dump_batch(session: Session, batch: DumpBatch, day: dt.date, write: Du
     if write is not None and write.first is not None:
         first = write.first
         first.day = day
-        hub_ids = [dump_hub_id(repo_id) for repo_id in batch.ids]
-        again = [i for i, hub_id in enumerate(hub_ids) if first.written.mark(hub_id)]
-        # `again` may repeat a model written earlier in this dump: kept until the dump's end (`_end_first_dump`)
-        seen = set(again)
-        new = [i for i in range(len(hub_ids)) if i not in seen] if again else list(range(len(hub_ids)))
-        first.maybe_again.extend(batch.rows_at(again))
-        return _store_new(session, batch.models.take(new), [hub_ids[i] for i in new], day, first)
+        hub_ids = batch.hub_ids
+        again = first.written.mark(hub_ids)
+        models, keys = batch.models, pa.array(hub_ids, pa.string())
+        if (
+            again
+        ):  # may repeat a model written earlier in this dump: kept until the dump's end (`_end_first_dump`)
+            first.maybe_again.extend(batch.rows_at(again))
+            new = np.ones(len(hub_ids), dtype=bool)
+            new[again] = False
+            models, keys = models.filter(pa.array(new)), keys.filter(pa.array(new))
+        return _store_new(session, models, keys, day, first)
     names = batch.ids
     # An older dump than one already written only adds history: a model listed as it was leaves its row (and
     # its `metrics_on`) alone, so its stored metrics count as those of the newest dump
@@ -274,30 +288,19 @@ def _store_unchanged(session: Session, stored: Sequence[Stored], day: dt.date) -
     copy_inline_snapshots(session, "models", kept, day)
 
 
-def _store_new(
-    session: Session, models: NewModels, hub_ids: Sequence[str], day: dt.date, first: FirstDump
-) -> int:
+def _store_new(session: Session, models: NewModels, hub_ids: pa.Array, day: dt.date, first: FirstDump) -> int:
     """Store a first dump's models certainly not stored yet, as columns with their `hub_ids`, staging their
     figures: those without parents now (their own roots), the others held until their roots are known."""
-    _stage(
-        session,
-        list(
-            zip(
-                hub_ids,
-                models.columns["downloads_30d"].to_pylist(),
-                models.columns["likes"].to_pylist(),
-                itertools.repeat(True),
-            )
-        ),
-    )
-    derivatives = sorted(models.parents)
-    if derivatives:
-        first.held.hold(models.take(derivatives), [hub_ids[i] for i in derivatives])
-        chosen = set(derivatives)
-        own = [i for i in range(len(models)) if i not in chosen]
-        models, hub_ids = models.take(own), [hub_ids[i] for i in own]
+    columns = models.columns
+    _stage_columns(session, hub_ids, columns["downloads_30d"], columns["likes"], new=True)
+    derivatives = models.with_parents()
+    held = pc.sum(derivatives).as_py() or 0
+    if held:
+        first.held.hold(models.filter(derivatives), hub_ids.filter(derivatives))
+        own = pc.invert(derivatives)
+        models, hub_ids = models.filter(own), hub_ids.filter(own)
     first.held.add_others(models.columns["repo_id"])
-    return insert_new_models(session, models, hub_ids, day) + len(derivatives)
+    return insert_new_models(session, models, hub_ids, day) + held
 
 
 def _end_first_dump(session: Session, first: FirstDump) -> None:
@@ -320,7 +323,7 @@ def _end_first_dump(session: Session, first: FirstDump) -> None:
             for row in first.maybe_again:
                 (repeats if row.repo_id in written else new).append(row)
                 written.add(row.repo_id)
-            hub_ids = [dump_hub_id(row.repo_id) for row in new]
+            hub_ids = pa.array([dump_hub_id(row.repo_id) for row in new], pa.string())
             _store_new(session, NewModels.of_rows(new), hub_ids, first.day, first)
         roots = first.roots_of(session.connection(), first.held.lineage())
         for models, hub_ids, start in first.held.held():
@@ -332,6 +335,18 @@ def _end_first_dump(session: Session, first: FirstDump) -> None:
 
 
 _Staged = tuple[str, int | None, int | None, bool]
+
+
+def _stage_columns(
+    session: Session, hub_ids: pa.Array, downloads: pa.Array, likes: pa.Array, new: bool
+) -> None:
+    """`_stage` for columns (written by pyarrow, no Python object per value)."""
+    flags = pa.array(np.full(len(hub_ids), new), pa.bool_())
+    insert_columns(
+        session.connection(),
+        STAGING,
+        {"hub_id": hub_ids, "downloads_30d": downloads, "likes": likes, "is_new": flags},
+    )
 
 
 def _stage(session: Session, staged: Sequence[_Staged]) -> None:

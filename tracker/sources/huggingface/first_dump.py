@@ -3,15 +3,15 @@
 A first dump (into an empty hf_models) inserts its models without parents at once, as their own roots. A model
 with parents (about a third of the Hub) needs the root of its first-parent chain, which a later row of the file
 may name: rewriting those rows once the roots are known cost about as much as inserting them (each update is
-a new row version). So their rows are written to a temporary Arrow file instead (compressed, read back memory-
-mapped) and inserted at the dump's end with the roots that attribution computed from the dump's own lineage
+a new row version). So their rows are written to a temporary Arrow file instead (compressed, read back a batch
+at a time) and inserted at the dump's end with the roots that attribution computed from the dump's own lineage
 (`DumpLineage` in, `FirstRoots` out: tracker.attribution.first_roots).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,21 +19,9 @@ import pyarrow as pa
 from sqlalchemy import Connection
 
 from tracker.sources.huggingface.columns import TYPES, NewModels
-from tracker.sources.huggingface.parse import Parent
 
-PARENTS = pa.list_(
-    pa.struct(
-        [
-            ("repo_id", pa.string()),
-            ("relation", pa.string()),
-            ("position", pa.int32()),
-            ("source", pa.string()),
-        ]
-    )
-)
-_HELD = pa.schema(
-    [*((name, kind) for name, kind in TYPES.items()), ("hub_id", pa.string()), ("parents", PARENTS)]
-)
+_HELD = pa.schema([*TYPES.items(), ("hub_id", pa.string())])
+_OTHERS = pa.schema([("repo_id", pa.string())])
 _WRITE = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
@@ -70,43 +58,25 @@ class FirstRoots:
 RootsOf = Callable[[Connection, DumpLineage], FirstRoots]
 
 
-def _parents_column(parents: dict[int, list[Parent]], rows: int) -> pa.Array:
-    return pa.array(
-        [
-            [(p.repo_id, p.relation, p.position, p.source) for p in parents[i]] if i in parents else None
-            for i in range(rows)
-        ],
-        PARENTS,
-    )
-
-
 class HeldDerivatives:
     """The models with parents of one first dump, in a temporary file (deleted by `close`), and the repo ids of
-    the models it inserted without parents. Models held after the file is read (the dump's last few, checked
-    against the rest) stay in memory."""
+    the models it inserted without parents, in another. Those noted after the files are read (the dump's last
+    few, checked against the rest) stay in memory."""
 
     def __init__(self, directory: Path | None = None) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="tracker-first-dump-", dir=directory)
         self._path = Path(self._folder.name) / "held.arrow"
         self._file: pa.ipc.RecordBatchFileWriter | None = pa.ipc.new_file(self._path, _HELD, options=_WRITE)
         self._late: list[pa.RecordBatch] = []
-        self._others: list[pa.Array] = []
+        self._others_path = Path(self._folder.name) / "others.arrow"
+        self._others: pa.ipc.RecordBatchFileWriter | None = pa.ipc.new_file(self._others_path, _OTHERS)
+        self._late_others: list[pa.Array] = []
 
-    def hold(self, models: NewModels, hub_ids: Sequence[str]) -> None:
+    def hold(self, models: NewModels, hub_ids: pa.Array) -> None:
         """Keep models with parents (columns and hub ids) until `held`."""
         if not len(models):
             return
-        columns = [models.columns[name] for name in TYPES]
-        parents = pa.array(
-            [
-                [(p.repo_id, p.relation, p.position, p.source) for p in models.parents[i]]
-                if i in models.parents
-                else None
-                for i in range(len(models))
-            ],
-            PARENTS,
-        )
-        batch = pa.record_batch([*columns, pa.array(hub_ids, pa.string()), parents], schema=_HELD)
+        batch = pa.record_batch([*(models.columns[name] for name in TYPES), hub_ids], schema=_HELD)
         if self._file is not None:
             self._file.write_batch(batch)
         else:
@@ -114,36 +84,49 @@ class HeldDerivatives:
 
     def add_others(self, repo_ids: pa.Array) -> None:
         """Note the repo ids of models inserted without parents (their own roots)."""
-        if len(repo_ids):
-            self._others.append(repo_ids)
+        if not len(repo_ids):
+            return
+        if self._others is not None:
+            self._others.write_batch(pa.record_batch([repo_ids], schema=_OTHERS))
+        else:
+            self._late_others.append(repo_ids)
 
-    def _batches(self) -> list[pa.RecordBatch]:
+    def _batches(self, fields: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """The held batches one at a time (only `fields`), read from the file (not mapped: a batch's memory is
+        freed once the next is read), then the late ones."""
         if self._file is not None:
             self._file.close()
             self._file = None
-        reader = pa.ipc.open_file(pa.memory_map(str(self._path)))
-        return [reader.get_batch(index) for index in range(reader.num_record_batches)] + self._late
+        included = [_HELD.get_field_index(name) for name in fields] if fields else None
+        with pa.OSFile(str(self._path)) as source:
+            reader = pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(included_fields=included))
+            for index in range(reader.num_record_batches):
+                yield reader.get_batch(index)
+        for batch in self._late:
+            yield batch.select(fields) if fields else batch
 
     def lineage(self) -> DumpLineage:
-        """The held models' repo ids and parents (memory-mapped) and the other models' repo ids."""
-        held = pa.Table.from_batches(self._batches(), _HELD).select(["repo_id", "parents"])
-        return DumpLineage(held, pa.chunked_array(self._others, pa.string()))
+        """The held models' repo ids and parents and the other models' repo ids (memory-mapped: read as used)."""
+        fields = ["repo_id", "parents"]
+        held = pa.Table.from_batches(
+            list(self._batches(fields)), pa.schema([_HELD.field(name) for name in fields])
+        )
+        if self._others is not None:
+            self._others.close()
+            self._others = None
+        others = pa.ipc.open_file(pa.memory_map(str(self._others_path))).read_all().column("repo_id")
+        return DumpLineage(held, pa.chunked_array([*others.chunks, *self._late_others], pa.string()))
 
-    def held(self) -> Iterator[tuple[NewModels, list[str], int]]:
-        """The held models, batch by batch: (columns and parents, hub ids, position of the first)."""
+    def held(self) -> Iterator[tuple[NewModels, pa.Array, int]]:
+        """The held models, batch by batch: (columns, hub ids, position of the first)."""
         start = 0
         for batch in self._batches():
-            columns = {name: batch.column(name) for name in TYPES}
-            parents = {
-                i: [Parent(*item.values()) for item in items]
-                for i, items in enumerate(batch.column("parents").to_pylist())
-                if items
-            }
-            yield NewModels(columns, parents), batch.column("hub_id").to_pylist(), start
+            yield NewModels({name: batch.column(name) for name in TYPES}), batch.column("hub_id"), start
             start += batch.num_rows
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        for writer in (self._file, self._others):
+            if writer is not None:
+                writer.close()
+        self._file = self._others = None
         self._folder.cleanup()

@@ -11,7 +11,6 @@ replaced by the ones just parsed.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from json.encoder import encode_basestring_ascii
@@ -38,7 +37,7 @@ from tracker.db.models import (
     UTCDateTime,
     utcnow,
 )
-from tracker.sources.huggingface.columns import NewModels, namespaces
+from tracker.sources.huggingface.columns import DUMP_PREFIX, NewModels, dump_hub_id, namespaces
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import Previous, keeps_snapshot
 
@@ -56,12 +55,6 @@ _SHARED = (
     "last_seen_on",
 )
 _MODEL_ONLY = ("pipeline_tag", "library_name", "dump_digest")
-DUMP_PREFIX = "dump:"
-
-
-def dump_hub_id(repo_id: str) -> str:
-    """The placeholder key of a model known only from a dump (which has no `_id`): 40 characters at most."""
-    return DUMP_PREFIX + hashlib.sha1(repo_id.encode()).hexdigest()[:35]
 
 
 def _adopt_dump_rows(session: Session, rows: Sequence[RepoRow]) -> None:
@@ -302,7 +295,7 @@ def store_repos(
 def insert_new_models(
     session: Session,
     models: NewModels,
-    hub_ids: Sequence[str],
+    hub_ids: pa.Array,
     run_date: dt.date,
     roots: dict[str, pa.Array] | None = None,
 ) -> int:
@@ -323,7 +316,7 @@ def insert_new_models(
     model_ids = pa.array(ids, pa.int64())
     day = pa.array([run_date] * count, pa.date32())
     keys = lower(columns["repo_id"])
-    own = pc.and_(pa.array([i not in models.parents for i in range(count)]), pc.string_is_ascii(keys))
+    own = pc.and_(pc.invert(models.with_parents()), pc.string_is_ascii(keys))
     no_text = pa.scalar(None, pa.string())
     if roots is None:  # see `_own_root`
         roots = {
@@ -334,7 +327,7 @@ def insert_new_models(
     author = columns["author"]
     rows = {
         "id": model_ids,
-        "hub_id": pa.array(hub_ids, pa.string()),
+        "hub_id": hub_ids,
         "repo_id": columns["repo_id"],
         "author": author,
         "author_key": pc.if_else(pc.greater(pc.utf8_length(author), 0), lower(author), no_text),
@@ -352,12 +345,19 @@ def insert_new_models(
     insert_columns(connection, "hf_models", rows)
     snapshots = {"model_id": model_ids, "captured_on": day, **{name: columns[name] for name in _METRICS}}
     insert_columns(connection, "hf_model_snapshots", snapshots)
-    edges = [
-        (ids[i], parent.repo_id, parent.relation, parent.position, parent.source)
-        for i, parents in models.parents.items()
-        for parent in parents
-    ]
-    copy_values(connection, "hf_model_parents", EDGE_COLUMNS, _EDGE_TYPES, edges)
+    parents = columns["parents"]
+    edges = pc.list_flatten(parents)
+    if len(edges):
+        children = model_ids.take(pc.list_parent_indices(parents))
+        insert_columns(
+            connection,
+            "hf_model_parents",
+            {
+                "child_id": children,
+                "parent_repo_id": edges.field("repo_id"),
+                **{name: edges.field(name) for name in ("relation", "position", "source")},
+            },
+        )
     return count
 
 
