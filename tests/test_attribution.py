@@ -261,3 +261,25 @@ def test_cli_set_creates_an_unknown_handle_on_request(database_url: str, capsys)
     assert main([*base, "publishers", "list", "--country", "KR"]) == 0
     out = capsys.readouterr().out
     assert "new-lab" in out and "manual" in out and "github:new-lab" in out
+
+
+def test_without_lineage_the_newest_day_is_rolled_up_again_only_when_an_account_changed(
+    database: Database, tmp_path: Path
+) -> None:
+    """After a backfill (lineage kept up to date by the dumps, each of which rolled its own day up), the
+    attribution rolls the newest day up again only when a country changed."""
+    import_registry(database, write_registry(tmp_path))
+    add_models(database)
+    with database.session() as session:
+        session.execute(text("UPDATE hf_models SET metrics_on = :day, downloads_30d = 10"), {"day": DAY})
+    assert run_attribution(database).totals_day == DAY
+    totals = "SELECT country, models FROM hf_daily_country_totals ORDER BY country"
+    assert ("CN", 1) in query(database, totals)
+    with database.session() as session:
+        session.execute(text("DELETE FROM hf_daily_country_totals"))
+    assert run_attribution(database, lineage=False).totals_day is None
+    assert query(database, totals) == []
+    import_registry(database, write_registry(tmp_path, REGISTRY.replace("Qwen,QwenLM,CN", "Qwen,QwenLM,SG")))
+    summary = run_attribution(database, lineage=False)
+    assert summary.accounts_changed > 0 and summary.totals_day == DAY
+    assert ("SG", 1) in query(database, totals)

@@ -221,15 +221,19 @@ def _attribute_github_users(session: Session, summary: AttributionSummary) -> No
 
 def run_attribution(database: Database, *, lineage: bool = True) -> AttributionSummary:
     """Resolve countries for publishers, accounts and (unless `lineage` is false: a caller that kept them up
-    to date itself) lineage roots. Idempotent."""
+    to date itself) lineage roots, and roll the newest day up again. Idempotent.
+
+    Without `lineage` (after a backfill, whose dumps rolled their own days up with the roots they kept up to
+    date), the newest day is rolled up again only when an account's country changed."""
     summary = AttributionSummary()
     with database.session() as session:
         _attribute_publishers(session, summary)
         _attribute_github_users(session, summary)
     if lineage:
         summary.lineage = compute_roots(database)
-    with database.session() as session:
-        summary.totals_day = refresh_daily_totals(session)
+    if lineage or summary.accounts_changed:
+        with database.session() as session:
+            summary.totals_day = refresh_daily_totals(session)
     with database.read_only_session() as session:
         summary.accounts = session.scalar(select(func.count()).select_from(Account)) or 0
         summary.attributed = (

@@ -103,7 +103,7 @@ def ingest_dumps(
         collected.run_id, collected.status, source.outcomes, collected.counters, collected.message
     )
     if result.ingested and attribute_after and not stop.is_set():
-        # Countries of the accounts the dumps added, the newest day rolled up again; not the lineage roots of
+        # Countries of the accounts (the newest day rolled up again if one changed); not the lineage roots of
         # every model: each dump's transaction brought those up to date (update_roots)
         attribute(database, settings, lineage=False)
     newest = newest_ingested(database)

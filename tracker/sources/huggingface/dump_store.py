@@ -20,6 +20,7 @@ to be brought up to date before the roll-up (tracker.attribution.lineage).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -307,6 +308,8 @@ def _end_first_dump(session: Session, first: FirstDump) -> None:
     """After a first dump's last batch: the rows that may have repeated an earlier one and did not are stored as
     new models, then the held models go in with their roots, then the repeats through the matching path (the
     last listing of a model wins); the repo ids whose roots need the set-based update are noted for it."""
+    # The reading thread's buffers are free by now: give them back before the roots are computed
+    pa.default_memory_pool().release_unused()
     try:
         if first.day is None:  # no rows at all
             return
@@ -314,9 +317,10 @@ def _end_first_dump(session: Session, first: FirstDump) -> None:
         if first.maybe_again:
             lineage = first.held.lineage()
             names = pa.array([row.repo_id for row in first.maybe_again], pa.string())
+            held = (batch.column("repo_id") for batch in lineage.derivatives())
             written = {
                 name
-                for column in (lineage.derivatives.column("repo_id"), lineage.others)
+                for column in itertools.chain(held, lineage.others())
                 for name in pc.filter(column, pc.is_in(column, value_set=names)).to_pylist()
             }
             new = []

@@ -16,30 +16,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection
 
 from tracker.sources.huggingface.columns import TYPES, NewModels
 
-_HELD = pa.schema([*TYPES.items(), ("hub_id", pa.string())])
+# the rows, their hub ids, and their parents' repo ids alone (what the roots are computed from, read apart)
+_HELD = pa.schema([*TYPES.items(), ("hub_id", pa.string()), ("parent_ids", pa.list_(pa.string()))])
 _OTHERS = pa.schema([("repo_id", pa.string())])
 _WRITE = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 @dataclass
 class DumpLineage:
-    """What a first dump says of lineage: its models with parents (`repo_id`, `parents` in listed order, in the
-    order they were held) and the repo ids of the models it inserted without parents."""
+    """What a first dump says of lineage, read again from its files on each call, a batch at a time and always
+    in the same batches: its models with parents (`derivatives()`: batches of `repo_id` and `parent_ids` in
+    listed order, in the order they were held) and the repo ids of the models it inserted without parents
+    (`others()`)."""
 
-    derivatives: pa.Table
-    others: pa.ChunkedArray
+    derivatives: Callable[[], Iterator[pa.RecordBatch]]
+    others: Callable[[], Iterator[pa.Array]]
+    rows: int  # held models
+    edges: int  # their parents
 
 
 @dataclass
 class FirstRoots:
-    """The root columns of the held models (in their order), and the lower-case repo ids whose roots the set-
-    based update (tracker.attribution.lineage.update_roots) must resolve: the cases an exact answer needs the
-    database for (spellings in several cases, ids beyond ASCII, chains into cycles)."""
+    """The roots of the held models: for each (in their order) the position of its root among `root_repo_id`
+    and `root_author_key` (one per distinct root; null: left to the database) and its `root_mixed` flag; and
+    the lower-case repo ids whose roots the set-based update (tracker.attribution.lineage.update_roots) must
+    resolve, the cases an exact answer needs the database for (spellings in several cases, ids beyond ASCII,
+    chains into cycles)."""
 
+    root: pa.Array
     root_repo_id: pa.Array
     root_author_key: pa.Array
     root_mixed: pa.Array
@@ -47,9 +56,10 @@ class FirstRoots:
 
     def part(self, start: int, length: int) -> dict[str, pa.Array]:
         """The root columns of `length` held models from the `start`-th."""
+        root = self.root.slice(start, length)
         return {
-            "root_repo_id": self.root_repo_id.slice(start, length),
-            "root_author_key": self.root_author_key.slice(start, length),
+            "root_repo_id": self.root_repo_id.take(root),
+            "root_author_key": self.root_author_key.take(root),
             "root_mixed": self.root_mixed.slice(start, length),
         }
 
@@ -71,12 +81,18 @@ class HeldDerivatives:
         self._others_path = Path(self._folder.name) / "others.arrow"
         self._others: pa.ipc.RecordBatchFileWriter | None = pa.ipc.new_file(self._others_path, _OTHERS)
         self._late_others: list[pa.Array] = []
+        self.rows = self.edges = 0
 
     def hold(self, models: NewModels, hub_ids: pa.Array) -> None:
         """Keep models with parents (columns and hub ids) until `held`."""
         if not len(models):
             return
-        batch = pa.record_batch([*(models.columns[name] for name in TYPES), hub_ids], schema=_HELD)
+        parents = models.columns["parents"]
+        offsets = pc.subtract(parents.offsets, parents.offsets[0])
+        parent_ids = pa.ListArray.from_arrays(offsets, pc.list_flatten(parents).field("repo_id"))
+        columns = [*(models.columns[name] for name in TYPES), hub_ids, parent_ids]
+        batch = pa.record_batch(columns, schema=_HELD)
+        self.rows, self.edges = self.rows + len(models), self.edges + len(parent_ids.values)
         if self._file is not None:
             self._file.write_batch(batch)
         else:
@@ -106,16 +122,20 @@ class HeldDerivatives:
             yield batch.select(fields) if fields else batch
 
     def lineage(self) -> DumpLineage:
-        """The held models' repo ids and parents and the other models' repo ids (memory-mapped: read as used)."""
-        fields = ["repo_id", "parents"]
-        held = pa.Table.from_batches(
-            list(self._batches(fields)), pa.schema([_HELD.field(name) for name in fields])
-        )
+        """The held models' repo ids and parents, and the other models' repo ids (read as used)."""
         if self._others is not None:
             self._others.close()
             self._others = None
-        others = pa.ipc.open_file(pa.memory_map(str(self._others_path))).read_all().column("repo_id")
-        return DumpLineage(held, pa.chunked_array([*others.chunks, *self._late_others], pa.string()))
+        return DumpLineage(
+            lambda: self._batches(["repo_id", "parent_ids"]), self._other_chunks, self.rows, self.edges
+        )
+
+    def _other_chunks(self) -> Iterator[pa.Array]:
+        with pa.OSFile(str(self._others_path)) as source:
+            reader = pa.ipc.open_file(source)
+            for index in range(reader.num_record_batches):
+                yield reader.get_batch(index).column(0)
+        yield from self._late_others
 
     def held(self) -> Iterator[tuple[NewModels, pa.Array, int]]:
         """The held models, batch by batch: (columns, hub ids, position of the first)."""
