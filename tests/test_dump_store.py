@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tests.fakes.hub import hub_model
 from tracker.attribution.first_roots import first_dump_roots
 from tracker.db.engine import Database
-from tracker.db.models import Base
+from tracker.db.models import Base, HfModel
 from tracker.sources.huggingface.columns import dump_hub_id
 from tracker.sources.huggingface.dump_read import DumpBatch
 from tracker.sources.huggingface.dump_store import WrittenKeys, end_dump, start_dump, store_dump_batch
@@ -161,14 +161,18 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
 
     def write(bulk: bool) -> dict[str, list[tuple[Any, ...]]]:
         with database.session() as session:
+            if not bulk:  # the matching path: a table that is not empty (the model is removed below)
+                session.add(HfModel(hub_id="sentinel", repo_id="zz-sentinel/model"))
+                session.flush()
             write = start_dump(session, first_dump_roots)
-            assert write.into_empty
+            assert write.into_empty == bulk
             for batch in read_dump(path, batch_rows=9):
                 store_dump_batch(session, batch, DAY, write if bulk else None)
             end_staging(session, write)
             mark_unlisted(session, DAY)
             update_roots(session.connection(), LINEAGE_CHANGES)
             end_dump(session, write)
+            session.execute(text("DELETE FROM hf_models WHERE hub_id = 'sentinel'"))
         key = "(SELECT hub_id FROM hf_models m WHERE m.id = {}) AS hub_id"
         tables = {
             "models": rows(database, "SELECT * FROM hf_models ORDER BY hub_id"),
@@ -183,6 +187,11 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
                 "trending_score FROM hf_model_snapshots ORDER BY 1, 2",
             ),
         }
+        if tables["models"]:  # the unique key of placeholder keys is back: one is refused twice
+            with pytest.raises(IntegrityError), database.session() as session:
+                session.execute(
+                    text("INSERT INTO hf_models (hub_id, repo_id) SELECT hub_id, 'x/y' FROM hf_models")
+                )
         with database.session() as session:
             for table in ("hf_model_snapshots", "hf_model_parents", "hf_models"):
                 session.execute(text(f"DELETE FROM {table}"))

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import AddConstraint, DropConstraint
+from sqlalchemy.schema import AddConstraint, DropConstraint, UniqueConstraint
 
 from tracker.db.bulk import copy_values, insert_columns, rows_with_keys
 from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
@@ -64,6 +64,14 @@ _BULK_INDEXES = [
 _BULK_FOREIGN_KEYS = [
     key for model in (HfModelParent, HfModelSnapshot) for key in model.__table__.foreign_key_constraints
 ]
+# On PostgreSQL the unique key of placeholder keys too (random keys: at two million, inserting into its index
+# cost more than building it), until the dump's last batch is in (`_end_first_dump`): nothing looks a model
+# up by its key before.
+_HUB_KEY = next(
+    key
+    for key in HfModel.__table__.constraints
+    if isinstance(key, UniqueConstraint) and key.name == "uq_hf_models_hub_id"
+)
 
 
 _HEX = np.zeros(256, dtype=np.int64)
@@ -106,6 +114,7 @@ class FirstDump:
     written: WrittenKeys = field(default_factory=lambda: WrittenKeys())
     maybe_again: list[RepoRow] = field(default_factory=list)
     day: dt.date | None = None
+    ended: bool = False
 
 
 @dataclass
@@ -145,15 +154,18 @@ def start_dump(session: Session, roots_of: RootsOf, directory: Path | None = Non
     for index in _BULK_INDEXES:
         index.drop(connection)
     if connection.dialect.name == "postgresql":
-        for key in _BULK_FOREIGN_KEYS:
+        for key in (*_BULK_FOREIGN_KEYS, _HUB_KEY):
             connection.execute(DropConstraint(key))
     return DumpWrite(True, FirstDump(roots_of, HeldDerivatives(directory)))
 
 
 def end_dump(session: Session, write: DumpWrite) -> None:
-    """After a first dump (`write.into_empty`): build the indexes and foreign keys `start_dump` dropped."""
+    """After a first dump (`write.into_empty`): build the indexes and foreign keys `start_dump` dropped (its
+    held models inserted first, if `end_staging` did not)."""
     if not write.into_empty:
         return
+    if write.first is not None and not write.first.ended:
+        _end_first_dump(session, write.first)
     connection = session.connection()
     for index in _BULK_INDEXES:
         index.create(connection)
@@ -171,7 +183,7 @@ def end_staging(session: Session, write: DumpWrite) -> None:
     the roll-up as if the table were small (a loop of one index probe per staged model). With them it joins
     the whole staging table by hashing, which an index would not speed up (measured: building it cost more
     than it saved); SQLite joins only through indexes."""
-    if write.first is not None:
+    if write.first is not None and not write.first.ended:
         _end_first_dump(session, write.first)
     postgres = session.get_bind().dialect.name == "postgresql"
     for table, (_, key) in _TABLES.items():
@@ -306,36 +318,48 @@ def _store_new(session: Session, models: NewModels, hub_ids: pa.Array, day: dt.d
 
 def _end_first_dump(session: Session, first: FirstDump) -> None:
     """After a first dump's last batch: the rows that may have repeated an earlier one and did not are stored as
-    new models, then the held models go in with their roots, then the repeats through the matching path (the
-    last listing of a model wins); the repo ids whose roots need the set-based update are noted for it."""
+    new models, then the held models go in with their roots, then (once PostgreSQL's unique key of placeholder
+    keys is back) the repeats through the matching path: the last listing of a model wins. The repo ids whose
+    roots need the set-based update are noted for it."""
+    first.ended = True
     # The reading thread's buffers are free by now: give them back before the roots are computed
     pa.default_memory_pool().release_unused()
+    repeats: list[RepoRow] = []
     try:
-        if first.day is None:  # no rows at all
-            return
-        repeats = []
-        if first.maybe_again:
-            lineage = first.held.lineage()
-            names = pa.array([row.repo_id for row in first.maybe_again], pa.string())
-            held = (batch.column("repo_id") for batch in lineage.derivatives())
-            written = {
-                name
-                for column in itertools.chain(held, lineage.others())
-                for name in pc.filter(column, pc.is_in(column, value_set=names)).to_pylist()
-            }
-            new = []
-            for row in first.maybe_again:
-                (repeats if row.repo_id in written else new).append(row)
-                written.add(row.repo_id)
-            hub_ids = pa.array([dump_hub_id(row.repo_id) for row in new], pa.string())
-            _store_new(session, NewModels.of_rows(new), hub_ids, first.day, first)
-        roots = first.roots_of(session.connection(), first.held.lineage())
-        for models, hub_ids, start in first.held.held():
-            insert_new_models(session, models, hub_ids, first.day, roots.part(start, len(models)))
-        _note_lineage_changes(session, roots.unresolved)
-        _store_matched(session, repeats, first.day, {}, {})
+        if first.day is not None:  # (None: no rows at all)
+            repeats = _store_first_listings(session, first, first.day)
+            roots = first.roots_of(session.connection(), first.held.lineage())
+            for models, hub_ids, start in first.held.held():
+                insert_new_models(session, models, hub_ids, first.day, roots.part(start, len(models)))
+            _note_lineage_changes(session, roots.unresolved)
     finally:
         first.held.close()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(AddConstraint(_HUB_KEY))
+    if repeats and first.day is not None:
+        _store_matched(session, repeats, first.day, {}, {})
+
+
+def _store_first_listings(session: Session, first: FirstDump, day: dt.date) -> list[RepoRow]:
+    """Store the rows that may have repeated an earlier one but did not (as new models); returns the repeats."""
+    if not first.maybe_again:
+        return []
+    lineage = first.held.lineage()
+    names = pa.array([row.repo_id for row in first.maybe_again], pa.string())
+    held = (batch.column("repo_id") for batch in lineage.derivatives())
+    written = {
+        name
+        for column in itertools.chain(held, lineage.others())
+        for name in pc.filter(column, pc.is_in(column, value_set=names)).to_pylist()
+    }
+    new, repeats = [], []
+    for row in first.maybe_again:
+        (repeats if row.repo_id in written else new).append(row)
+        written.add(row.repo_id)
+    hub_ids = pa.array([dump_hub_id(row.repo_id) for row in new], pa.string())
+    _store_new(session, NewModels.of_rows(new), hub_ids, day, first)
+    return repeats
 
 
 _Staged = tuple[str, int | None, int | None, bool]
