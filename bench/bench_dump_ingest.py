@@ -242,7 +242,7 @@ def main() -> None:
     rates: dict[tuple[str, str], float] = {}
     for _, _, run, _, _ in results:
         # wait4's peak counts the pages a forked child shared with this (large) process before it exec'd:
-        # the resident memory sampled every second is the child's own
+        # the resident memory sampled every 0.2 s is the child's own
         run["peak"] = max(run["samples"], default=run["peak"])
     for backend, side, run, rows, figures in results:
         rates[(backend, side)] = rows / run["seconds"]
