@@ -24,7 +24,7 @@ from tracker.sources.huggingface.columns import TYPES, NewModels
 # the rows, their hub ids, and their parents' repo ids alone (what the roots are computed from, read apart)
 _HELD = pa.schema([*TYPES.items(), ("hub_id", pa.string()), ("parent_ids", pa.list_(pa.string()))])
 _OTHERS = pa.schema([("repo_id", pa.string())])
-_WRITE = pa.ipc.IpcWriteOptions(compression="lz4")
+_WRITE = pa.ipc.IpcWriteOptions(compression="zstd")  # a third smaller than lz4, as fast here
 
 
 @dataclass
@@ -79,7 +79,9 @@ class HeldDerivatives:
         self._file: pa.ipc.RecordBatchFileWriter | None = pa.ipc.new_file(self._path, _HELD, options=_WRITE)
         self._late: list[pa.RecordBatch] = []
         self._others_path = Path(self._folder.name) / "others.arrow"
-        self._others: pa.ipc.RecordBatchFileWriter | None = pa.ipc.new_file(self._others_path, _OTHERS)
+        self._others: pa.ipc.RecordBatchFileWriter | None = pa.ipc.new_file(
+            self._others_path, _OTHERS, options=_WRITE
+        )
         self._late_others: list[pa.Array] = []
         self.rows = self.edges = 0
 
