@@ -17,7 +17,13 @@ from tracker.db.engine import Database
 from tracker.db.models import Base, HfModel
 from tracker.sources.huggingface.columns import dump_hub_id
 from tracker.sources.huggingface.dump_read import DumpBatch
-from tracker.sources.huggingface.dump_store import WrittenKeys, end_dump, start_dump, store_dump_batch
+from tracker.sources.huggingface.dump_store import (
+    WrittenKeys,
+    end_dump,
+    end_staging,
+    start_dump,
+    store_dump_batch,
+)
 from tracker.sources.huggingface.parse import RepoRow, parse_model
 from tracker.sources.huggingface.store import store_repos
 
@@ -35,6 +41,7 @@ def write_batch(session: Session, batch: list[RepoRow], day: dt.date) -> None:
     """One batch as a whole dump's writes (the path `start_dump` chooses, indexes built again at the end)."""
     write = start_dump(session, first_dump_roots)
     store_dump_batch(session, DumpBatch.of(batch), day, write)
+    end_staging(session, write)
     end_dump(session, write)
 
 

@@ -32,9 +32,6 @@ from tracker.sources.huggingface.first_dump import DumpLineage, FirstRoots
 
 log = logging.getLogger(__name__)
 
-_NO_TEXT = pa.scalar(None, pa.string())
-_EMPTY = np.zeros(0, dtype=np.int64)
-
 
 @dataclass
 class _Keys:

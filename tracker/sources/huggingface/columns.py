@@ -82,13 +82,6 @@ class NewModels:
         """The rows where `mask` is true."""
         return NewModels({name: column.filter(mask) for name, column in self.columns.items()})
 
-    def take(self, indices: Sequence[int]) -> NewModels:
-        """The rows at `indices`, in that order."""
-        if list(indices) == list(range(len(self))):
-            return self
-        kept = pa.array(indices, pa.int64())
-        return NewModels({name: column.take(kept) for name, column in self.columns.items()})
-
 
 def parent_lists(parents: dict[int, list[Parent]], rows: int) -> pa.Array:
     """A PARENTS column of `rows` rows from the parents of the rows that have any (by position)."""

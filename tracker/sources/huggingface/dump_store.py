@@ -114,7 +114,6 @@ class FirstDump:
     written: WrittenKeys = field(default_factory=lambda: WrittenKeys())
     maybe_again: list[RepoRow] = field(default_factory=list)
     day: dt.date | None = None
-    ended: bool = False
 
 
 @dataclass
@@ -160,12 +159,10 @@ def start_dump(session: Session, roots_of: RootsOf, directory: Path | None = Non
 
 
 def end_dump(session: Session, write: DumpWrite) -> None:
-    """After a first dump (`write.into_empty`): build the indexes and foreign keys `start_dump` dropped (its
-    held models inserted first, if `end_staging` did not)."""
+    """After a first dump (`write.into_empty`, its held models inserted by `end_staging`): build the indexes and
+    foreign keys `start_dump` dropped."""
     if not write.into_empty:
         return
-    if write.first is not None and not write.first.ended:
-        _end_first_dump(session, write.first)
     connection = session.connection()
     for index in _BULK_INDEXES:
         index.create(connection)
@@ -183,7 +180,7 @@ def end_staging(session: Session, write: DumpWrite) -> None:
     the roll-up as if the table were small (a loop of one index probe per staged model). With them it joins
     the whole staging table by hashing, which an index would not speed up (measured: building it cost more
     than it saved); SQLite joins only through indexes."""
-    if write.first is not None and not write.first.ended:
+    if write.first is not None:
         _end_first_dump(session, write.first)
     postgres = session.get_bind().dialect.name == "postgresql"
     for table, (_, key) in _TABLES.items():
@@ -223,9 +220,7 @@ def store_dump_batch(session: Session, batch: DumpBatch, day: dt.date, write: Du
         hub_ids = batch.hub_ids
         again = first.written.mark(hub_ids)
         models, keys = batch.models, pa.array(hub_ids, pa.string())
-        if (
-            again
-        ):  # may repeat a model written earlier in this dump: kept until the dump's end (`_end_first_dump`)
+        if again:  # may repeat a model written earlier in this dump: kept until its end (`_end_first_dump`)
             first.maybe_again.extend(batch.rows_at(again))
             new = np.ones(len(hub_ids), dtype=bool)
             new[again] = False
@@ -305,7 +300,7 @@ def _store_new(session: Session, models: NewModels, hub_ids: pa.Array, day: dt.d
     """Store a first dump's models certainly not stored yet, as columns with their `hub_ids`, staging their
     figures: those without parents now (their own roots), the others held until their roots are known."""
     columns = models.columns
-    _stage_columns(session, hub_ids, columns["downloads_30d"], columns["likes"], new=True)
+    _stage_new(session, hub_ids, columns["downloads_30d"], columns["likes"])
     derivatives = models.with_parents()
     held = pc.sum(derivatives).as_py() or 0
     if held:
@@ -321,7 +316,6 @@ def _end_first_dump(session: Session, first: FirstDump) -> None:
     new models, then the held models go in with their roots, then (once PostgreSQL's unique key of placeholder
     keys is back) the repeats through the matching path: the last listing of a model wins. The repo ids whose
     roots need the set-based update are noted for it."""
-    first.ended = True
     # The reading thread's buffers are free by now: give them back before the roots are computed
     pa.default_memory_pool().release_unused()
     repeats: list[RepoRow] = []
@@ -337,8 +331,8 @@ def _end_first_dump(session: Session, first: FirstDump) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(AddConstraint(_HUB_KEY))
-    if repeats and first.day is not None:
-        _store_matched(session, repeats, first.day, {}, {})
+    if repeats:  # (rows were read: `first.day` is set)
+        _store_matched(session, repeats, first.day, {}, {})  # type: ignore[arg-type]
 
 
 def _store_first_listings(session: Session, first: FirstDump, day: dt.date) -> list[RepoRow]:
@@ -365,11 +359,9 @@ def _store_first_listings(session: Session, first: FirstDump, day: dt.date) -> l
 _Staged = tuple[str, int | None, int | None, bool]
 
 
-def _stage_columns(
-    session: Session, hub_ids: pa.Array, downloads: pa.Array, likes: pa.Array, new: bool
-) -> None:
-    """`_stage` for columns (written by pyarrow, no Python object per value)."""
-    flags = pa.array(np.full(len(hub_ids), new), pa.bool_())
+def _stage_new(session: Session, hub_ids: pa.Array, downloads: pa.Array, likes: pa.Array) -> None:
+    """`_stage` of models new to the database, as columns (written by pyarrow, no Python object per value)."""
+    flags = pa.array(np.ones(len(hub_ids), dtype=bool))
     insert_columns(
         session.connection(),
         STAGING,
