@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -307,28 +308,55 @@ def test_a_dump_leaves_a_model_listed_as_it_was_alone_and_its_metrics_hold_on_th
 def test_a_later_dump_builds_only_the_rows_of_changed_models_and_stores_what_the_matching_path_stores(
     database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Models a later dump lists exactly as the newest dump wrote them (same digest) are staged and snapshotted
-    without building their rows. Over three dumps (counters, tags, parents and authors that change, a model
-    the API wrote in between, one missing for a dump and listed again, new ones, an older dump written last)
-    the tables are those of the path that builds and matches every row."""
+    """Models a later dump lists as the newest dump wrote them but for their counters (same digest) are staged,
+    snapshotted and their counters updated without building their rows. Over four dumps (counters, tags,
+    parents and authors that change, likes of the tail, an active model falling into the tail, a model the API
+    wrote in between, one missing for a dump and listed again, models listed twice, new ones, a day written
+    again, an older dump written last) the tables are those of the path that builds and matches every row."""
     from tests.dump_data import Variant, models_of, parquet_bytes
     from tracker.attribution.lineage import update_roots
     from tracker.db.models import HfDump
-    from tracker.sources.huggingface import dump_read, dump_store
+    from tracker.sources.huggingface import dump_read
     from tracker.sources.huggingface.dump_read import read_dump
     from tracker.sources.huggingface.dump_store import LINEAGE_CHANGES, end_staging, mark_unlisted
+    from tracker.sources.huggingface.later_dump import StoredDigests
 
     first = models_of(3, count=60)
+    tail = [
+        row["id"] for row in first[12:] if row["downloads"] < 90
+    ]  # models a counter change leaves in the tail
+    active = next(row["id"] for row in first[12:] if row["downloads"] >= 100)
+
+    def edited(listing: list[dict[str, Any]], repo_id: str, **values: Any) -> dict[str, Any]:
+        row = next(row for row in listing if row["id"] == repo_id)
+        return {**row, **{name: change(row[name]) for name, change in values.items()}}
+
+    def edit(listing: list[dict[str, Any]], repo_id: str, **values: Any) -> None:
+        listing[next(i for i, row in enumerate(listing) if row["id"] == repo_id)] = edited(
+            listing, repo_id, **values
+        )
+
+    more = lambda count: lambda value: value + count  # noqa: E731
     second = [dict(row) for row in first if row["id"] != first[7]["id"]]  # one missing for a dump
     second[0]["downloads"] += 1
     second[1]["tags"] = [*second[1]["tags"], "new-tag"]
     second[3]["baseModels"] = {"relation": "merge", "models": [{"_id": "y" * 24, "id": "qwen/model-1"}]}
     second[4]["author"] = "someone-else"
     second.append({**first[2], "id": "qwen/brand-new"})
+    edit(second, tail[0], likes=more(1))  # a snapshot kept only for the likes
+    edit(second, active, downloads=lambda _: 5)  # falls into the tail: kept for the downloads it had
     third = [*second, first[7]]  # listed again, as it was
-    days = [DAY, DAY + dt.timedelta(days=7), DAY + dt.timedelta(days=14), DAY + dt.timedelta(days=10)]
+    edit(third, tail[3], likes=more(2))
+    third_again = [dict(row) for row in third]  # the same day written again (`--force`), one count moved
+    edit(third_again, tail[3], downloads=more(1))  # a snapshot kept for the day it was written on
+    # listed twice, in other batches (the last listing wins): as stored, then with other counters; with
+    # other tags, then as stored
+    edit(second, tail[2], tags=lambda tags: [*tags, "once"])
+    second.extend([edited(second, tail[1], downloads=more(2)), edited(first, tail[2])])
+    days = [DAY, DAY + dt.timedelta(days=7), DAY + dt.timedelta(days=14), DAY + dt.timedelta(days=14)]
+    days.append(DAY + dt.timedelta(days=10))
     files = []
-    for number, listed in enumerate([first, second, third, first]):
+    for number, listed in enumerate([first, second, third, third_again, first]):
         files.append(tmp_path / f"day{number}.parquet")
         files[-1].write_bytes(parquet_bytes(listed, Variant()))
     api_row = parse_model(hub_model(first[10]["id"], downloads=first[10]["downloads"] + 3))
@@ -343,10 +371,8 @@ def test_a_later_dump_builds_only_the_rows_of_changed_models_and_stores_what_the
 
     def backfill(matching: bool) -> tuple[list[int], dict[str, list[tuple[Any, ...]]]]:
         if matching:  # no stored digest is ever found: every row is built and matched
-            lookup = tuple(
-                "NULL AS dump_digest" if name == "dump_digest" else name for name in dump_store._DUMP_LOOKUP
-            )
-            monkeypatch.setattr(dump_store, "_DUMP_LOOKUP", lookup)
+            nothing = np.zeros(0, np.int64)
+            monkeypatch.setattr(StoredDigests, "load", classmethod(lambda cls, *_: cls.of(nothing, nothing)))
         per_dump = []
         for number, (path, day) in enumerate(zip(files, days, strict=True)):
             built.clear()
@@ -390,10 +416,12 @@ def test_a_later_dump_builds_only_the_rows_of_changed_models_and_stores_what_the
     fast_built, fast = backfill(False)
     matching_built, matching = backfill(True)
     # the first dump goes in as columns (no row built); then every row of every dump is built and matched
-    assert matching_built == [0, len(second), len(third), len(first)]
-    # the second dump builds the four changed models, the new one and the one the API wrote last; the third
-    # only the one listed again; the older dump every row it lists (it only adds history, matched row by row)
-    assert fast_built == [0, 6, 1, len(first)]
+    assert matching_built == [0, len(second), len(third), len(third), len(first)]
+    # the second dump builds the three models with other values than their counters, the new one, the one
+    # the API wrote last, and the three listings of repeated models after a first listing as stored or before
+    # a last one; the third only the one listed again; the same day again none; the older dump every row it
+    # lists (it only adds history, matched row by row)
+    assert fast_built == [0, 8, 1, 0, len(first)]
     active = next(row["id"] for row in second[5:] if row["downloads"] >= 100 and row["id"] != api_row.repo_id)
     assert (active, str(days[1])) in {
         (row[0], str(row[1])[:10]) for row in fast["snapshots"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -43,6 +43,21 @@ def rows_with_keys(
         f" AND {where}" if where else ""
     )
     return connection.execute(text(statement), {"keys": keys, **equal}).all()
+
+
+def read_rows(connection: Connection, query: str, size: int = 50_000) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of `query` (SQL without parameters) in lists of `size`, as the driver gives them: on PostgreSQL
+    from a server-side cursor, so memory holds one list at a time. No SQLAlchemy row objects: at two million
+    rows they took three times as long as the driver's."""
+    driver = connection.connection.driver_connection
+    postgres = connection.dialect.name == "postgresql"
+    cursor = driver.cursor(name="tracker_read_rows") if postgres else driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(query)
+        while rows := cursor.fetchmany(size):
+            yield rows
+    finally:
+        cursor.close()
 
 
 def insert_rows(

@@ -52,6 +52,15 @@ COLUMNS = (
     "baseModels",
     "gated",
 )
+# the four counters: compared by value (a later dump updates them by a statement, tracker.sources.huggingface.
+# later_dump), not digested; (stored column, dump column)
+COUNTERS = (
+    ("downloads_30d", "downloads"),
+    ("downloads_all_time", "downloadsAllTime"),
+    ("likes", "likes"),
+    ("trending_score", "trendingScore"),
+)
+_DIGESTED = tuple(name for name in COLUMNS if name not in {column for _, column in COUNTERS})
 BATCH_ROWS = 15_000  # two batches in memory at most (read_ahead): the peak stays under 500 MB at 2M
 _MAX_COUNT = 2**63 - 1
 _GATED_VALUES = ("false", "auto", "manual", "true")
@@ -105,6 +114,14 @@ class DumpBatch:
         if self._hub_ids is None:
             self._hub_ids = [dump_hub_id(repo_id) for repo_id in self.ids]
         return self._hub_ids
+
+    def counters(self) -> dict[str, pa.Array]:
+        """The batch's four counters as int64 arrays, by stored name (`COUNTERS`)."""
+        if self.values is None:
+            return {
+                name: pa.array([getattr(row, name) for row in self.rows], pa.int64()) for name, _ in COUNTERS
+            }
+        return _counters(self.values)
 
     def rows_at(self, indices: Sequence[int]) -> list[RepoRow]:
         """The rows at `indices` (built for those only, unless the batch's rows are built)."""
@@ -393,21 +410,18 @@ def _columns(values: dict[str, pa.Array], ids: Sequence[str], digests: Sequence[
         "private": pa.nulls(count, pa.bool_()),  # the dumps do not say
         "disabled": pa.nulls(count, pa.bool_()),
         "tags": lineage.tags,
-        **{
-            field: _count_array(values[name])
-            for field, name in (
-                ("downloads_30d", "downloads"),
-                ("downloads_all_time", "downloadsAllTime"),
-                ("likes", "likes"),
-                ("trending_score", "trendingScore"),
-            )
-        },
+        **_counters(values),
         "pipeline_tag": _text_array(values["pipeline_tag"], 100),
         "library_name": _text_array(values["library_name"], 100),
         "digest": pa.array(digests, pa.int64()),
         "parents": parent_lists(lineage.parents(ids), count),
     }
     return NewModels(columns)
+
+
+def _counters(values: dict[str, pa.Array]) -> dict[str, pa.Array]:
+    """The four counters of a batch's columns, by stored name."""
+    return {field: _count_array(values[name]) for field, name in COUNTERS}
 
 
 def _rows(values: dict[str, pa.Array], ids: Sequence[str], digests: Sequence[int | None]) -> list[RepoRow]:
@@ -471,12 +485,13 @@ def _as_text(column: pa.Array) -> pa.Array:
 
 
 def _digests(values: dict[str, pa.Array]) -> list[int | None]:
-    """For each row, a 64-bit digest of every value `_rows` reads and of the columns' types: two rows with the
-    same digest give the same row (a later dump leaves the stored row of a model whose digest it matches)."""
-    signature = pa.scalar(";".join(f"{name}:{values[name].type}" for name in COLUMNS))
+    """For each row, a 64-bit digest of every value `_rows` reads but the four counters, and of the columns'
+    types: two rows with the same digest give the same row but for their counters (a later dump updates only
+    the counters of a stored row whose digest it matches)."""
+    signature = pa.scalar(";".join(f"{name}:{values[name].type}" for name in _DIGESTED))
     joined = pc.binary_join_element_wise(
         signature,
-        *(_as_text(values[name]) for name in COLUMNS),
+        *(_as_text(values[name]) for name in _DIGESTED),
         _FIELD,
         null_handling="replace",
         null_replacement="\x00",

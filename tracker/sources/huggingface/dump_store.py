@@ -6,9 +6,11 @@ row; a name found only among `former_names` goes to the renamed row; any other m
 (merging the two rows after a rename). A dump older than a model's stored `metrics_on` only adds history
 (the day's snapshot for active models); newer metrics are never overwritten.
 
-A later dump builds rows only for the models it lists with other values than the dump that last wrote them:
-each stored row keeps the digest of the dump values it was written from (`dump_digest`, NULL once the API
-writes the row), and a model listed with the same digest keeps its row, its edges and its dates.
+A later dump builds rows only for the models it lists with other values than the dump that last wrote them,
+counters aside: each stored row keeps the digest of the dump values it was written from but its counters
+(`dump_digest`, NULL once the API writes the row); a model listed with the same digest keeps its row and its
+edges, and only its counters (and dates) are updated at the dump's end, by a statement over all of them
+(tracker.sources.huggingface.later_dump); a model listed exactly as stored keeps its dates too.
 
 Every listed model's downloads and likes of the dump's day also go to a temporary staging table
 (`hf_dump_day`), from which the day's exact roll-up by country is computed (tracker.attribution.rollups)
@@ -37,22 +39,17 @@ from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfMode
 from tracker.sources.huggingface.columns import NewModels, dump_hub_id
 from tracker.sources.huggingface.dump_read import DumpBatch
 from tracker.sources.huggingface.first_dump import HeldDerivatives, RootsOf
+from tracker.sources.huggingface.later_dump import SAME, SAME_COLUMNS, StoredDigests, stage_same, write_same
 from tracker.sources.huggingface.parse import RepoRow
-from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D, Previous, keeps_snapshot
-from tracker.sources.huggingface.store import (
-    LOOKUP_COLUMNS,
-    STORED_ID,
-    Stored,
-    copy_inline_snapshots,
-    insert_new_models,
-    store_repos,
-)
+from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
+from tracker.sources.huggingface.store import LOOKUP_COLUMNS, Stored, insert_new_models, store_repos
 
 STAGING = "hf_dump_day"
 LINEAGE_CHANGES = "hf_dump_lineage"
 _TABLES = {  # temporary table -> (columns, the column SQLite indexes once the rows are in)
     STAGING: ("hub_id VARCHAR(40) NOT NULL, downloads_30d BIGINT, likes BIGINT, is_new BOOLEAN", "hub_id"),
     LINEAGE_CHANGES: ("key VARCHAR(300) NOT NULL", "key"),
+    SAME: (SAME_COLUMNS, "repo_id"),
 }
 
 
@@ -119,11 +116,13 @@ class FirstDump:
 @dataclass
 class DumpWrite:
     """What `start_dump` found: whether the dump goes into an empty hf_models (a first dump, then its state);
-    the day of the newest dump already written (None: none yet)."""
+    the day of the newest dump already written (None: none yet); a later dump's stored digests."""
 
     into_empty: bool
     first: FirstDump | None = None
     newest: dt.date | None = None
+    stored: StoredDigests | None = None  # a later dump's stored digests, loaded at its first batch
+    day: dt.date | None = None  # (of the dump they were loaded for)
 
     def older_than_written(self, day: dt.date) -> bool:
         """Whether a dump of `day` is older than one already written (a retried failure, or `--force`)."""
@@ -172,9 +171,10 @@ def end_dump(session: Session, write: DumpWrite) -> None:
 
 
 def end_staging(session: Session, write: DumpWrite) -> None:
-    """After the dump's last batch: insert a first dump's held models (`_end_first_dump`); give the planner the
-    staging tables' statistics (and those of a first dump's tables on PostgreSQL); on SQLite, index them (one
-    sorted build instead of an insert per row).
+    """After the dump's last batch: insert a first dump's held models (`_end_first_dump`), or write a later
+    dump's models listed as stored (tracker.sources.huggingface.later_dump); give the planner the staging tables'
+    statistics (and those of a first dump's tables on PostgreSQL); on SQLite, index them (one sorted build
+    instead of an insert per row).
 
     Nothing analyzes temporary tables by itself; without statistics PostgreSQL plans the unlisted marks and
     the roll-up as if the table were small (a loop of one index probe per staged model). With them it joins
@@ -182,14 +182,21 @@ def end_staging(session: Session, write: DumpWrite) -> None:
     than it saved); SQLite joins only through indexes."""
     if write.first is not None:
         _end_first_dump(session, write.first)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for table, (_, key) in _TABLES.items():
-        if not postgres:
-            session.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{table} ON {table} ({key})"))
-        session.execute(text(f"ANALYZE {table}"))
-    if write.into_empty and postgres:
+    if write.stored is not None and write.day is not None:
+        _index_and_analyze(session, SAME)
+        write_same(session.connection(), STAGING, write.day)
+    for table in (STAGING, LINEAGE_CHANGES):
+        _index_and_analyze(session, table)
+    if write.into_empty and session.get_bind().dialect.name == "postgresql":
         for table in ("hf_models", "hf_model_parents"):
             session.execute(text(f"ANALYZE {table}"))
+
+
+def _index_and_analyze(session: Session, table: str) -> None:
+    """Statistics of a staging table for the planner; on SQLite, its index too (built once the rows are in)."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{table} ON {table} ({_TABLES[table][1]})"))
+    session.execute(text(f"ANALYZE {table}"))
 
 
 def _newest_of(day: dt.date | None, other: dt.date | None) -> dt.date | None:
@@ -202,16 +209,12 @@ def _as_date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-# What a dump's lookup reads of a stored model: a page's lookup and what says the model is listed as stored.
-_DUMP_LOOKUP = (*LOOKUP_COLUMNS, "dump_digest", "unlisted_on")
-
-
 def store_dump_batch(session: Session, batch: DumpBatch, day: dt.date, write: DumpWrite | None = None) -> int:
     """Store one batch of a dump read for `day`; returns the models stored. `write`: what `start_dump` found
     (without it, every model is matched against the stored ones).
 
-    A listed model whose stored row a dump wrote from the same values (its `dump_digest`) is only staged (and
-    snapshotted where retention keeps it): its row is never built."""
+    A later dump's models listed as a stored row was written but for their counters wait in a table of their
+    own for `end_staging` (tracker.sources.huggingface.later_dump): their rows are never built."""
     if not batch.ids:
         return 0
     if write is not None and write.first is not None:
@@ -226,33 +229,22 @@ def store_dump_batch(session: Session, batch: DumpBatch, day: dt.date, write: Du
             new[again] = False
             models, keys = models.filter(pa.array(new)), keys.filter(pa.array(new))
         return _store_new(session, models, keys, day, first)
-    names = batch.ids
-    # An older dump than one already written only adds history: a model listed as it was leaves its row (and
-    # its `metrics_on`) alone, so its stored metrics count as those of the newest dump
+    # An older dump than one already written only adds history: its models are matched row by row, and a
+    # stored `metrics_on` newer than the dump's counts as that of the newest dump
     newest = write.newest if write is not None and write.older_than_written(day) else None
-    digests = dict(zip(names, batch.digests, strict=True))
+    same = 0
+    if write is not None and newest is None:
+        if write.stored is None:
+            write.stored, write.day = StoredDigests.load(session.connection()), day
+        listed_as_stored, again = write.stored.sort(batch)
+        same = int(listed_as_stored.sum())
+        stage_same(session.connection(), batch, listed_as_stored, again)
+    rows = batch.rows_at(np.flatnonzero(~listed_as_stored).tolist()) if same else batch.rows
     known: dict[str, Stored] = {}
-    unchanged: dict[str, Stored] = {}
-    for hub_id, repo_id, metrics_on, *rest, digest, unlisted_on in rows_with_keys(
-        session.connection(), HfModel.__table__, _DUMP_LOOKUP, "repo_id", names
-    ):
-        stored = (hub_id, repo_id, _newest_of(_as_date(metrics_on), newest), *rest)
-        same = (
-            digest is not None
-            and digest == digests[repo_id]
-            and unlisted_on is None
-            and metrics_on is not None
-        )
-        if newest is None and same and repo_id not in known and repo_id not in unchanged:
-            unchanged[repo_id] = stored
-        else:  # changed, or a second row under the same name (then the last is matched, as before)
-            unchanged.pop(repo_id, None)
-            known[repo_id] = stored
-    if unchanged:
-        _store_unchanged(session, list(unchanged.values()), day)
-        rows = batch.rows_at([index for index, name in enumerate(names) if name not in unchanged])
-    else:
-        rows = batch.rows
+    for hub_id, repo_id, metrics_on, *rest in rows_with_keys(
+        session.connection(), HfModel.__table__, LOOKUP_COLUMNS, "repo_id", [row.repo_id for row in rows]
+    ):  # a second row under the same name: the last is matched
+        known[repo_id] = (hub_id, repo_id, _newest_of(_as_date(metrics_on), newest), *rest)
     missing = [row.repo_id for row in rows if row.repo_id not in known]
     renamed: dict[str, str] = {}
     if missing:
@@ -281,19 +273,7 @@ def store_dump_batch(session: Session, batch: DumpBatch, day: dt.date, write: Du
             for name, hub_id in renamed.items():
                 if hub_id in found:
                     known[name] = found[hub_id]
-    return len(unchanged) + _store_matched(session, rows, day, known, renamed)
-
-
-def _store_unchanged(session: Session, stored: Sequence[Stored], day: dt.date) -> None:
-    """Models listed exactly as stored (rows of LOOKUP_COLUMNS): staged with their stored figures, which are the
-    dump's, and given the day's snapshot where retention keeps one. Their rows and edges stay as they are."""
-    _stage(session, [(entry[0], entry[3], entry[4], False) for entry in stored])
-    kept = [
-        entry[STORED_ID]
-        for entry in stored
-        if keeps_snapshot(Previous(entry[3], entry[4], entry[2]), entry[3], entry[4], day)
-    ]
-    copy_inline_snapshots(session, "models", kept, day)
+    return same + _store_matched(session, rows, day, known, renamed)
 
 
 def _store_new(session: Session, models: NewModels, hub_ids: pa.Array, day: dt.date, first: FirstDump) -> int:

@@ -1,0 +1,169 @@
+"""A later dump's models listed as stored but for their counters, written by a few statements at its end.
+
+From one dump to the next, most of the Hub's models keep every value but their four counters (downloads,
+downloads of all time, likes, trending score): over 85% from one day to the next keep the counters too. Each
+row a dump wrote keeps the digest of its other values (`dump_digest`, see tracker.sources.huggingface.dump_read).
+Before a later dump's first batch, `StoredDigests.load` reads every stored row's repo id and digest into
+memory, as a 64-bit hash of the repo id and the digest in sorted numpy arrays (about 35 MB at two million
+models). A model whose repo id and digest match a row goes, as columns (repo id, digest, the counters), to a
+temporary table (`hf_dump_same`), with no row built, no lookup and no Python object per value; the others
+(new models, changed ones, repeats) go through the matching path. After the last batch, `write_same` stages
+them all, writes the snapshots retention keeps and updates the counters that moved, each in one statement
+over the whole table: rows listed exactly as stored are left alone, dates included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+from sqlalchemy import Connection, Date, bindparam, column, delete, table, text
+
+from tracker.db.bulk import insert_columns, read_rows
+from tracker.sources.huggingface.dump_read import COUNTERS as DUMP_COUNTERS
+from tracker.sources.huggingface.dump_read import DumpBatch
+from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
+
+log = logging.getLogger(__name__)
+
+SAME = "hf_dump_same"
+COUNTERS = tuple(name for name, _ in DUMP_COUNTERS)
+SAME_COLUMNS = "repo_id VARCHAR(300) NOT NULL, digest BIGINT NOT NULL, " + ", ".join(
+    f"{name} BIGINT" for name in COUNTERS
+)
+
+
+def _hashes(repo_ids: Sequence[str]) -> np.ndarray:
+    # Python's own string hash, keyed per process: the arrays live only as long as the dump's write
+    return np.fromiter(map(hash, repo_ids), np.int64, len(repo_ids))
+
+
+@dataclass
+class StoredDigests:
+    """The stored rows a later dump may find listed as stored: a hash of each one's repo id (sorted, distinct),
+    its digest, whether this dump listed it already (a repeat goes through the matching path, so the last
+    listing wins) and whether that listing waits in hf_dump_same."""
+
+    hashes: np.ndarray
+    digests: np.ndarray
+    seen: np.ndarray
+    waiting: np.ndarray
+
+    @classmethod
+    def load(cls, connection: Connection) -> StoredDigests:
+        """Every row of hf_models a later dump may leave alone but for its counters: written by a dump (its
+        digest), listed, with metrics (a dump's, so no newer than the newest dump's). A repo id that two rows
+        carry (or two repo ids sharing a hash) is left out: those go through the matching path."""
+        query = (
+            "SELECT repo_id, CASE WHEN dump_digest IS NOT NULL AND unlisted_on IS NULL "
+            "AND metrics_on IS NOT NULL THEN dump_digest END FROM hf_models"
+        )
+        hashes, digests = [], []
+        for rows in read_rows(connection, query):
+            names, values = zip(*rows, strict=True)
+            hashes.append(_hashes(names))
+            # 0 stands for no digest below (a digest of 0 is as good as absent: the row is matched instead)
+            digests.append(np.fromiter((value or 0 for value in values), np.int64, len(values)))
+        every = np.concatenate(hashes) if hashes else np.zeros(0, np.int64)
+        digest = np.concatenate(digests) if digests else np.zeros(0, np.int64)
+        order = np.argsort(every, kind="stable")
+        every, digest = every[order], digest[order]
+        shared = np.zeros(len(every), dtype=bool)
+        if len(every) > 1:
+            twice = every[1:] == every[:-1]
+            shared[1:] |= twice
+            shared[:-1] |= twice
+        kept = ~shared & (digest != 0)
+        return cls.of(every[kept], digest[kept])
+
+    @classmethod
+    def of(cls, hashes: np.ndarray, digests: np.ndarray) -> StoredDigests:
+        """Rows by their repo ids' hashes (sorted, distinct) and digests, none listed yet."""
+        return cls(hashes, digests, np.zeros(len(hashes), dtype=bool), np.zeros(len(hashes), dtype=bool))
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def sort(self, batch: DumpBatch) -> tuple[np.ndarray, list[str]]:
+        """Which of the batch's models are listed as a stored row was written but for their counters, the first
+        time this dump lists them; and the repo ids of models listed again whose earlier listing waits in
+        hf_dump_same (to be taken out of it: the matching path writes the last listing)."""
+        count = len(batch.ids)
+        if not len(self.hashes) or not count:
+            return np.zeros(count, dtype=bool), []
+        wanted = _hashes(batch.ids)
+        order = np.argsort(wanted)  # (searching sorted keys, numpy narrows each search by the one before)
+        at = np.empty(count, dtype=np.int64)
+        at[order] = np.minimum(np.searchsorted(self.hashes, wanted[order]), len(self.hashes) - 1)
+        found = self.hashes[at] == wanted
+        again = found & self.waiting[at]
+        digests = np.fromiter((value or 0 for value in batch.digests), np.int64, count)
+        same = found & (self.digests[at] == digests) & (digests != 0) & ~self.seen[at]
+        self.seen[at[found]] = True
+        self.waiting[at[again]] = False
+        self.waiting[at[same]] = True
+        return same, [batch.ids[index] for index in np.flatnonzero(again)]
+
+
+def stage_same(connection: Connection, batch: DumpBatch, same: np.ndarray, again: Sequence[str]) -> None:
+    """Add the batch's models at `same` (repo id, digest, counters) to the dump's table of them, after taking
+    out those listed `again`."""
+    if again:
+        waiting = table(SAME, column("repo_id"))
+        connection.execute(delete(waiting).where(waiting.c.repo_id.in_(list(again))))
+    if not same.any():
+        return
+    kept = pa.array(same)
+    counters = batch.counters()
+    insert_columns(
+        connection,
+        SAME,
+        {
+            "repo_id": pa.array(batch.ids, pa.string()).filter(kept),
+            "digest": pa.array(batch.digests, pa.int64()).filter(kept),
+            **{name: counters[name].filter(kept) for name in COUNTERS},
+        },
+    )
+
+
+# The stored row a model of hf_dump_same was found as (its repo id and digest have not moved since)
+_FOUND = "FROM hf_dump_same s JOIN hf_models m ON m.repo_id = s.repo_id AND m.dump_digest = s.digest"
+_MOVED = " OR ".join(f"COALESCE(m.{name}, -1) <> COALESCE(s.{name}, -1)" for name in COUNTERS)
+
+
+def write_same(connection: Connection, staging: str, day: dt.date) -> int:
+    """After the dump's last batch: the models of hf_dump_same get the day's snapshot where retention keeps one
+    (tracker.sources.huggingface.retention, from the stored counters and the listed ones), go to the day's
+    `staging` table, and those whose counters moved get them with the day as `metrics_on` and `last_seen_on`.
+    Returns the models staged."""
+    snapshot = (
+        f"INSERT INTO hf_model_snapshots (model_id, captured_on, {', '.join(COUNTERS)}) "
+        f"SELECT m.id, :day, {', '.join(f's.{name}' for name in COUNTERS)} {_FOUND} "
+        f"WHERE COALESCE(s.downloads_30d, 0) >= {ACTIVE_DOWNLOADS_30D} "
+        f"OR COALESCE(m.downloads_30d, 0) >= {ACTIVE_DOWNLOADS_30D} "
+        f"OR COALESCE(s.likes, 0) <> COALESCE(m.likes, 0) OR m.metrics_on = :day "
+        f"ON CONFLICT (model_id, captured_on) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in COUNTERS)
+    )
+    stage = (
+        f"INSERT INTO {staging} (hub_id, downloads_30d, likes, is_new) "
+        f"SELECT m.hub_id, s.downloads_30d, s.likes, FALSE {_FOUND}"
+    )
+    moved = (
+        "UPDATE hf_models AS m SET "
+        + ", ".join(f"{name} = s.{name}" for name in COUNTERS)
+        + ", metrics_on = :day, last_seen_on = :day FROM hf_dump_same s "
+        f"WHERE m.repo_id = s.repo_id AND m.dump_digest = s.digest AND ({_MOVED})"
+    )
+    day_parameter = bindparam("day", type_=Date())
+    connection.execute(text(snapshot).bindparams(day_parameter), {"day": day})
+    staged = connection.execute(text(stage)).rowcount or 0
+    connection.execute(text(moved).bindparams(day_parameter), {"day": day})
+    listed = connection.execute(text(f"SELECT COUNT(*) FROM {SAME}")).scalar() or 0
+    if staged < listed:  # a row this dump renamed meanwhile: the model was staged under its other name
+        log.info("dump %s: %d models listed as stored were staged under another name", day, listed - staged)
+    return staged
