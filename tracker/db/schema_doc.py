@@ -73,8 +73,9 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "root_author_key": "lower-cased namespace of `root_repo_id`, for the root's country",
         "root_mixed": "TRUE when a merge's parents come from different countries (attributed to the first)",
         "unlisted_on": "first dump day that no longer listed the model (deleted or private); NULL while listed",
-        "dump_digest": "64-bit digest of the dump values the row was last written from (a later dump that lists "
-        "the model with the same values leaves the row alone); NULL once the API collector wrote it",
+        "dump_digest": "64-bit digest of the dump values the row was last written from, the four counters aside "
+        "(a later dump that lists the model with the same digest updates only its counters, or leaves the row "
+        "alone); NULL once the API collector wrote it",
         "metrics_on": "UTC date the metrics held inline were written; a dump listing the model with the same "
         "values leaves the row as it is, so while it is listed they also hold on the newest dump's day "
         "(`hf_model_latest.captured_on` gives that day)",
