@@ -203,6 +203,46 @@ def test_an_older_dump_only_adds_history_and_force_reads_a_dump_again(
         assert len(gets) == 2
 
 
+def test_a_first_dump_needs_room_for_its_temporary_files_a_later_one_only_for_the_file(
+    database: Database,
+    database_url: str,
+    served: list[ServedDay],
+    environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A first dump holds its models with parents in temporary files next to the download, about the file's
+    size again: with room for the file only, it is refused in one line before downloading; a later dump
+    (hf_models holds models) needs room for the file only."""
+    import shutil
+
+    days = [day.day for day in served if day.read and not day.duplicate][:2]
+    largest = max(len(day.content or b"") for day in days)
+    real = shutil.disk_usage
+
+    def room_for(size: float) -> None:
+        def usage(path: Any) -> Any:
+            return real(path)._replace(free=int(size))
+
+        monkeypatch.setattr(shutil, "disk_usage", usage)
+
+    first, second = (day.committed_at.date().isoformat() for day in days)
+    with FakeDumpRepo(days=days) as fake:
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        room_for(1.5 * largest)
+        assert backfill(database_url, "--to", first) == 1
+        error = capsys.readouterr().err
+        assert "not enough free space" in error and "a first dump's temporary files" in error
+        assert not [seen for seen in fake.requests if seen.method == "GET" and "/storage/" in seen.path]
+        assert scalar(database, "SELECT count(*) FROM hf_models") == 0
+
+        room_for(2.5 * largest)
+        assert backfill(database_url, "--to", first) == 0
+        room_for(1.5 * largest)
+        assert backfill(database_url, "--from", second, "--to", second) == 0
+    assert scalar(database, "SELECT count(*) FROM hf_dumps WHERE status = 'ingested'") == 2
+
+
 def test_a_backfill_killed_mid_file_and_restarted_ends_with_the_same_database(
     database: Database,
     database_url: str,

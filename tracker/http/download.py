@@ -73,12 +73,12 @@ def _unquote(value: str | None) -> str | None:
     return value.strip('"') or None
 
 
-def check_free_space(directory: Path, needed: int) -> None:
-    """Raise `NotEnoughSpace` (one line) when `directory` has less than `needed` bytes free."""
+def check_free_space(directory: Path, needed: int, what: str = "the file") -> None:
+    """Raise `NotEnoughSpace` (one line) when `directory` has less than `needed` bytes free for `what`."""
     free = shutil.disk_usage(directory).free
     if needed > free:
         raise NotEnoughSpace(
-            f"not enough free space in {directory}: the file needs {needed / 1e6:,.0f} MB, "
+            f"not enough free space in {directory}: {what} needs {needed / 1e6:,.0f} MB, "
             f"{free / 1e6:,.0f} MB are free (set [huggingface] download_dir or TMPDIR elsewhere)"
         )
 

@@ -33,7 +33,7 @@ from tracker.config import ConfigError, Settings
 from tracker.db.engine import Database
 from tracker.db.models import HfDump
 from tracker.http import HttpClient, HttpError, RequestCounters
-from tracker.http.download import ByteProgress, Downloader
+from tracker.http.download import ByteProgress, Downloader, check_free_space
 from tracker.sources.huggingface.api import RetryOptions, make_client
 from tracker.sources.huggingface.dump_read import read_ahead, read_dump
 from tracker.sources.huggingface.dump_store import (
@@ -284,6 +284,12 @@ class HubDumpSource(Source):
             and path.exists()
             and path.stat().st_size == saved.size
         )
+        if remote.size is not None and self._into_empty():
+            # a first dump also holds its models with parents in temporary files there: about the file's size
+            on_disk = path.stat().st_size if whole else _size_of(path.with_name(path.name + ".part"))
+            check_free_space(
+                directory, 2 * remote.size - on_disk, "the file and a first dump's temporary files"
+            )
         if not whole:  # a partial `.part` file left by an earlier run is continued with `Range`
             self.downloader.fetch(remote, path, progress=self.callbacks.bytes_progress)
             with self.database.session() as session:
@@ -295,6 +301,11 @@ class HubDumpSource(Source):
         path.unlink(missing_ok=True)
         outcome.seconds = time.monotonic() - started
         return outcome
+
+    def _into_empty(self) -> bool:
+        """Whether a dump written now is a first dump (hf_models holds no model)."""
+        with self.database.session() as session:
+            return session.execute(text("SELECT 1 FROM hf_models LIMIT 1")).first() is None
 
     def _write(
         self, commit: DumpCommit, path: Path, etag: str | None, size: int | None, context: TaskContext
@@ -377,3 +388,7 @@ def newest_ingested(database: Database) -> HfDump | None:
         return session.scalars(
             select(HfDump).where(HfDump.status == INGESTED).order_by(HfDump.dump_on.desc()).limit(1)
         ).first()
+
+
+def _size_of(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
