@@ -227,22 +227,65 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
     assert bulk["snapshots"] == matched["snapshots"]
 
 
-def _whole_dump(database: Database, listed: list[RepoRow], day: dt.date) -> None:
-    """`listed` as one whole dump of `day`: rows, unlisted marks and its `hf_dumps` row."""
+def _whole_dump(database: Database, listed: list[RepoRow] | Path, day: dt.date) -> None:
+    """`listed` (rows, or a file read in batches of 5) as one whole dump of `day`: rows, unlisted marks and
+    its `hf_dumps` row."""
     from tracker.db.models import HfDump
+    from tracker.sources.huggingface.dump_read import read_dump
     from tracker.sources.huggingface.dump_store import end_staging, mark_unlisted
 
     with database.session() as session:
         write = start_dump(session, first_dump_roots)
-        store_dump_batch(session, DumpBatch.of(listed), day, write)
+        batches = (
+            [DumpBatch.of(listed)]
+            if isinstance(listed, list)
+            else read_dump(listed, 5, build=write.into_empty)
+        )
+        for batch in batches:
+            store_dump_batch(session, batch, day, write)
         end_staging(session, write)
         mark_unlisted(session, day)
         end_dump(session, write)
         session.add(
             HfDump(commit_id=f"{day:%Y%m%d}".ljust(40, "0"), repo="r/d", filename="models.parquet",
                    committed_at=dt.datetime.combine(day, dt.time(20), dt.timezone.utc), dump_on=day,
-                   models=len(listed), skipped=0, status="ingested")
+                   models=0, skipped=0, status="ingested")
         )  # fmt: skip
+
+
+def test_a_repo_id_two_stored_rows_carry_is_matched_row_by_row(database: Database, tmp_path: Path) -> None:
+    """A later dump updates the counters of a model listed as stored by repo id and digest, in one statement:
+    a repo id that two rows carry would update both. Such a name goes through the matching path, which writes
+    the last row under it; the other is no longer listed."""
+    from tests.dump_data import Variant, models_of, parquet_bytes
+    from tracker.db.models import HfModel
+
+    first = models_of(1, count=12)
+    second = [{**row, "downloads": row["downloads"] + 1} for row in first]
+    files = [tmp_path / "first.parquet", tmp_path / "second.parquet"]
+    for path, listed in zip(files, (first, second), strict=True):
+        path.write_bytes(parquet_bytes(listed, Variant()))
+    _whole_dump(database, files[0], DAY)
+    twice = first[4]["id"]
+    copied = ", ".join(
+        column.name for column in HfModel.__table__.columns if column.name not in ("id", "hub_id")
+    )
+    with database.session() as session:  # a second row under the same name, written from the same values
+        session.execute(
+            text(f"INSERT INTO hf_models (hub_id, {copied}) SELECT 'other', {copied} FROM hf_models "
+                 "WHERE repo_id = :name"),
+            {"name": twice},
+        )  # fmt: skip
+    later = DAY + dt.timedelta(days=7)
+    _whole_dump(database, files[1], later)
+    found = rows(database, f"SELECT downloads_30d, unlisted_on FROM hf_models WHERE repo_id = '{twice}'")
+    # one of the two is written (which one the lookup returns last), the other no longer listed
+    assert sorted((row[0], str(row[1])[:10] if row[1] else "") for row in found) == [
+        (first[4]["downloads"], str(later)),
+        (second[4]["downloads"], ""),
+    ]
+    moved = rows(database, f"SELECT COUNT(*) FROM hf_models WHERE metrics_on = '{later}'")
+    assert moved == [(len(second),)]
 
 
 def test_a_dump_leaves_a_model_listed_as_it_was_alone_and_its_metrics_hold_on_the_newest_day(

@@ -1,7 +1,7 @@
 """A later dump's models listed as stored but for their counters, written by a few statements at its end.
 
 From one dump to the next, most of the Hub's models keep every value but their four counters (downloads,
-downloads of all time, likes, trending score): over 85% from one day to the next keep the counters too. Each
+downloads of all time, likes, trending score), and the long tail keeps those too. Each
 row a dump wrote keeps the digest of its other values (`dump_digest`, see tracker.sources.huggingface.dump_read).
 Before a later dump's first batch, `StoredDigests.load` reads every stored row's repo id and digest into
 memory, as a 64-bit hash of the repo id and the digest in sorted numpy arrays (about 35 MB at two million
@@ -84,9 +84,6 @@ class StoredDigests:
     def of(cls, hashes: np.ndarray, digests: np.ndarray) -> StoredDigests:
         """Rows by their repo ids' hashes (sorted, distinct) and digests, none listed yet."""
         return cls(hashes, digests, np.zeros(len(hashes), dtype=bool), np.zeros(len(hashes), dtype=bool))
-
-    def __len__(self) -> int:
-        return len(self.hashes)
 
     def sort(self, batch: DumpBatch) -> tuple[np.ndarray, list[str]]:
         """Which of the batch's models are listed as a stored row was written but for their counters, the first
