@@ -39,7 +39,8 @@ from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfMode
 from tracker.sources.huggingface.columns import NewModels, dump_hub_id
 from tracker.sources.huggingface.dump_read import DumpBatch
 from tracker.sources.huggingface.first_dump import HeldDerivatives, RootsOf
-from tracker.sources.huggingface.later_dump import SAME, SAME_COLUMNS, StoredDigests, stage_same, write_same
+from tracker.sources.huggingface.later_dump import TABLES as LATER_TABLES
+from tracker.sources.huggingface.later_dump import StoredDigests, stage_same, write_same
 from tracker.sources.huggingface.parse import RepoRow
 from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
 from tracker.sources.huggingface.store import LOOKUP_COLUMNS, Stored, insert_new_models, store_repos
@@ -49,8 +50,9 @@ LINEAGE_CHANGES = "hf_dump_lineage"
 _TABLES = {  # temporary table -> (columns, the column SQLite indexes once the rows are in)
     STAGING: ("hub_id VARCHAR(40) NOT NULL, downloads_30d BIGINT, likes BIGINT, is_new BOOLEAN", "hub_id"),
     LINEAGE_CHANGES: ("key VARCHAR(300) NOT NULL", "key"),
-    SAME: (SAME_COLUMNS, "repo_id"),
 }
+# and a later dump's (tracker.sources.huggingface.later_dump), which it analyzes itself
+_ALL_TABLES = {**{table: columns for table, (columns, _) in _TABLES.items()}, **LATER_TABLES}
 
 
 # Indexes a dump into an empty hf_models builds once at its end instead of row by row (unique keys stay), and
@@ -140,7 +142,7 @@ def start_dump(session: Session, roots_of: RootsOf, directory: Path | None = Non
     # Emptied by TRUNCATE on PostgreSQL: the rows a DELETE leaves behind in a temporary table (which nothing
     # vacuums) would be read by every scan of the next dumps written on this connection.
     empty_table = "TRUNCATE" if session.get_bind().dialect.name == "postgresql" else "DELETE FROM"
-    for table, (columns, _) in _TABLES.items():
+    for table, columns in _ALL_TABLES.items():
         session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns})"))
         session.execute(text(f"DROP INDEX IF EXISTS ix_{table}"))  # built once the rows are in (SQLite)
         session.execute(text(f"{empty_table} {table}"))
@@ -183,7 +185,6 @@ def end_staging(session: Session, write: DumpWrite) -> None:
     if write.first is not None:
         _end_first_dump(session, write.first)
     if write.stored is not None and write.day is not None:
-        _index_and_analyze(session, SAME)
         write_same(session.connection(), STAGING, write.day)
     for table in (STAGING, LINEAGE_CHANGES):
         _index_and_analyze(session, table)
