@@ -40,7 +40,7 @@ def dump_row(repo_id: str, downloads: int = 500) -> RepoRow:
 
 def write_batch(session: Session, batch: list[RepoRow], day: dt.date) -> None:
     """One batch as a whole dump's writes (the path `start_dump` chooses, indexes built again at the end)."""
-    write = start_dump(session, first_dump_roots)
+    write = start_dump(session, day, first_dump_roots)
     store_dump_batch(session, DumpBatch.of(batch), day, write)
     end_staging(session, write)
     end_dump(session, write)
@@ -172,7 +172,7 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
             if not bulk:  # the matching path: a table that is not empty (the model is removed below)
                 session.add(HfModel(hub_id="sentinel", repo_id="zz-sentinel/model"))
                 session.flush()
-            write = start_dump(session, first_dump_roots)
+            write = start_dump(session, DAY, first_dump_roots)
             assert write.into_empty == bulk
             for batch in read_dump(path, batch_rows=9):
                 store_dump_batch(session, batch, DAY, write if bulk else None)
@@ -235,7 +235,7 @@ def _whole_dump(database: Database, listed: list[RepoRow] | Path, day: dt.date) 
     from tracker.sources.huggingface.dump_store import end_staging, mark_unlisted
 
     with database.session() as session:
-        write = start_dump(session, first_dump_roots)
+        write = start_dump(session, day, first_dump_roots)
         batches = (
             [DumpBatch.of(listed)]
             if isinstance(listed, list)
@@ -420,7 +420,7 @@ def test_a_later_dump_builds_only_the_rows_of_changed_models_and_stores_what_the
         for number, (path, day) in enumerate(zip(files, days, strict=True)):
             built.clear()
             with database.session() as session:
-                write = start_dump(session, first_dump_roots)
+                write = start_dump(session, day, first_dump_roots)
                 for batch in read_dump(path, batch_rows=9, build=write.into_empty):
                     store_dump_batch(session, batch, day, write)
                 end_staging(session, write)

@@ -200,7 +200,7 @@ def _dump(
         row.parents = [Parent(parent, relation, position, "dump") for position, parent in enumerate(parents)]
         rows.append(row)
     with database.session() as session:
-        write = start_dump(session, first_dump_roots)
+        write = start_dump(session, day, first_dump_roots)
         for start in range(0, len(rows), batch):
             store_dump_batch(session, DumpBatch.of(rows[start : start + batch]), day, write)
         end_staging(session, write)

@@ -135,6 +135,9 @@ def _sqlite_values(column: pa.Array) -> list[Any]:
     return column.to_pylist()  # type: ignore[no-any-return]
 
 
+_SQLITE_ROWS = 2_000  # rows converted to Python values at a time for SQLite
+
+
 def insert_columns(connection: Connection, table: str, columns: Mapping[str, pa.Array]) -> None:
     """Insert the rows of pyarrow `columns` (name -> array, all of one length) into `table`: on PostgreSQL as
     CSV that pyarrow writes (no Python object per value), `COPY ... (FORMAT csv)`; on SQLite by
@@ -156,11 +159,11 @@ def insert_columns(connection: Connection, table: str, columns: Mapping[str, pa.
         except psycopg.Error as error:  # raised by the driver directly: wrapped as SQLAlchemy would
             raise DBAPIError.instance(None, None, error, psycopg.Error) from error
         return
-    values = [_sqlite_values(column) for column in columns.values()]
-    connection.exec_driver_sql(
-        f"INSERT INTO {table} ({listed}) VALUES ({', '.join('?' * len(names))})",
-        list(zip(*values, strict=True)),
-    )
+    statement = f"INSERT INTO {table} ({listed}) VALUES ({', '.join('?' * len(names))})"
+    count = len(columns[names[0]])
+    for start in range(0, count, _SQLITE_ROWS):  # a slice at a time: the Python values are the memory
+        values = [_sqlite_values(column.slice(start, _SQLITE_ROWS)) for column in columns.values()]
+        connection.exec_driver_sql(statement, list(zip(*values, strict=True)))
 
 
 def lower(column: pa.Array) -> pa.Array:

@@ -315,13 +315,12 @@ class HubDumpSource(Source):
         rows = skipped = 0
         rows_progress = self.callbacks.rows_progress
         with self.database.session() as session:
-            write = start_dump(session, self.roots_of, self.dumps.directory)
+            write = start_dump(session, commit.day, self.roots_of, self.dumps.directory)
             # Reading ahead in a thread pays on PostgreSQL, whose server works while the next batch is read, and
-            # in a later dump on SQLite (most models go in as columns, written at the end by statement: 2M models
-            # 61 -> 54 s). A first dump on SQLite inserts row by row: its engine gives the GIL up and waits for it
-            # again at every row, behind the reading thread.
+            # in a first dump on SQLite, whose batches the thread builds as columns (2M models: 113 -> 103 s). A
+            # later dump on SQLite writes most models at its end: reading ahead saved nothing there and took 25 MB.
             postgres = session.get_bind().dialect.name == "postgresql"
-            read = read_ahead if postgres or not write.into_empty else read_dump
+            read = read_ahead if postgres or write.into_empty else read_dump
             # A first dump's batches are built as columns in the reading thread; a later dump builds rows only
             # for the models that changed (tracker.sources.huggingface.dump_store).
             # A stop or a failure ends a reading thread at once.

@@ -123,16 +123,19 @@ class DumpWrite:
     into_empty: bool
     first: FirstDump | None = None
     newest: dt.date | None = None
-    stored: StoredDigests | None = None  # a later dump's stored digests, loaded at its first batch
-    day: dt.date | None = None  # (of the dump they were loaded for)
+    stored: StoredDigests | None = None  # a later dump's stored digests (None: a first or an older dump)
+    day: dt.date | None = None
 
     def older_than_written(self, day: dt.date) -> bool:
         """Whether a dump of `day` is older than one already written (a retried failure, or `--force`)."""
         return self.newest is not None and self.newest > day
 
 
-def start_dump(session: Session, roots_of: RootsOf, directory: Path | None = None) -> DumpWrite:
-    """Create (or empty) the staging tables of the dump being written, in this session's connection.
+def start_dump(session: Session, day: dt.date, roots_of: RootsOf, directory: Path | None = None) -> DumpWrite:
+    """Create (or empty) the staging tables of the dump of `day` being written, in this session's connection.
+
+    A later dump (into a table that holds models) that is no older than every dump written reads the stored
+    rows' digests first (tracker.sources.huggingface.later_dump), before any batch is read.
 
     Into an empty hf_models (a first dump), models certainly new go in without lookups (`insert_new_models`),
     and the secondary indexes (and PostgreSQL's foreign keys) are dropped until `end_dump` builds them again
@@ -149,14 +152,17 @@ def start_dump(session: Session, roots_of: RootsOf, directory: Path | None = Non
     empty = session.execute(text("SELECT 1 FROM hf_models LIMIT 1")).first() is None
     if not empty:
         newest = session.scalar(select(func.max(HfDump.dump_on)).where(HfDump.status == "ingested"))
-        return DumpWrite(False, newest=_as_date(newest))
+        write = DumpWrite(False, newest=_as_date(newest), day=day)
+        if not write.older_than_written(day):
+            write.stored = StoredDigests.load(session.connection())
+        return write
     connection = session.connection()
     for index in _BULK_INDEXES:
         index.drop(connection)
     if connection.dialect.name == "postgresql":
         for key in (*_BULK_FOREIGN_KEYS, _HUB_KEY):
             connection.execute(DropConstraint(key))
-    return DumpWrite(True, FirstDump(roots_of, HeldDerivatives(directory)))
+    return DumpWrite(True, FirstDump(roots_of, HeldDerivatives(directory)), day=day)
 
 
 def end_dump(session: Session, write: DumpWrite) -> None:
@@ -234,9 +240,7 @@ def store_dump_batch(session: Session, batch: DumpBatch, day: dt.date, write: Du
     # stored `metrics_on` newer than the dump's counts as that of the newest dump
     newest = write.newest if write is not None and write.older_than_written(day) else None
     same = 0
-    if write is not None and newest is None:
-        if write.stored is None:
-            write.stored, write.day = StoredDigests.load(session.connection()), day
+    if write is not None and write.stored is not None:
         listed_as_stored, again = write.stored.sort(batch)
         same = int(listed_as_stored.sum())
         stage_same(session.connection(), batch, listed_as_stored, again)

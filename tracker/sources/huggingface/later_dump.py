@@ -7,9 +7,10 @@ Before a later dump's first batch, `StoredDigests.load` reads every stored row's
 memory, as a 64-bit hash of the repo id and the digest in sorted numpy arrays (about 35 MB at two million
 models). A model whose repo id and digest match a row goes, as columns (repo id, digest, the counters), to a
 temporary table (`hf_dump_same`), with no row built, no lookup and no Python object per value; the others
-(new models, changed ones, repeats) go through the matching path. After the last batch, `write_same` stages
-them all, writes the snapshots retention keeps and updates the counters that moved, each in one statement
-over the whole table: rows listed exactly as stored are left alone, dates included.
+(new models, changed ones, repeats) go through the matching path. After the last batch, `write_same` finds
+them all as their stored rows in one join, then updates the counters that moved, writes the snapshots
+retention keeps and stages them, each in one statement over the whole table: rows listed exactly as stored
+are left alone, dates included.
 """
 
 from __future__ import annotations
