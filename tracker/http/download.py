@@ -73,6 +73,11 @@ def _unquote(value: str | None) -> str | None:
     return value.strip('"') or None
 
 
+def part_of(destination: Path) -> Path:
+    """Where a download of `destination` stands until it is whole (resumed from there)."""
+    return destination.with_name(destination.name + ".part")
+
+
 def check_free_space(directory: Path, needed: int, what: str = "the file") -> None:
     """Raise `NotEnoughSpace` (one line) when `directory` has less than `needed` bytes free for `what`."""
     free = shutil.disk_usage(directory).free
@@ -179,7 +184,7 @@ class Downloader:
     ) -> Downloaded:
         """Stream `remote` into `destination` (via `<destination>.part`, resumed when present), verified."""
         client = self.client
-        part = destination.with_name(destination.name + ".part")
+        part = part_of(destination)
         start = part.stat().st_size if part.exists() else 0
         if remote.size is not None and start > remote.size:
             part.unlink()

@@ -33,7 +33,7 @@ from tracker.config import ConfigError, Settings
 from tracker.db.engine import Database
 from tracker.db.models import HfDump
 from tracker.http import HttpClient, HttpError, RequestCounters
-from tracker.http.download import ByteProgress, Downloader, check_free_space
+from tracker.http.download import ByteProgress, Downloader, check_free_space, part_of
 from tracker.sources.huggingface.api import RetryOptions, make_client
 from tracker.sources.huggingface.dump_read import read_ahead, read_dump
 from tracker.sources.huggingface.dump_store import (
@@ -41,6 +41,7 @@ from tracker.sources.huggingface.dump_store import (
     STAGING,
     end_dump,
     end_staging,
+    holds_models,
     mark_unlisted,
     start_dump,
     store_dump_batch,
@@ -284,12 +285,14 @@ class HubDumpSource(Source):
             and path.exists()
             and path.stat().st_size == saved.size
         )
-        if remote.size is not None and self._into_empty():
-            # a first dump also holds its models with parents in temporary files there: about the file's size
-            on_disk = path.stat().st_size if whole else _size_of(path.with_name(path.name + ".part"))
-            check_free_space(
-                directory, 2 * remote.size - on_disk, "the file and a first dump's temporary files"
-            )
+        if remote.size is not None:
+            with self.database.session() as session:
+                first_dump = not holds_models(session)
+            if first_dump:  # it also holds its models with parents in temporary files there: the file's size
+                on_disk = path.stat().st_size if whole else _size_of(part_of(path))
+                check_free_space(
+                    directory, 2 * remote.size - on_disk, "the file and a first dump's temporary files"
+                )
         if not whole:  # a partial `.part` file left by an earlier run is continued with `Range`
             self.downloader.fetch(remote, path, progress=self.callbacks.bytes_progress)
             with self.database.session() as session:
@@ -301,11 +304,6 @@ class HubDumpSource(Source):
         path.unlink(missing_ok=True)
         outcome.seconds = time.monotonic() - started
         return outcome
-
-    def _into_empty(self) -> bool:
-        """Whether a dump written now is a first dump (hf_models holds no model)."""
-        with self.database.session() as session:
-            return session.execute(text("SELECT 1 FROM hf_models LIMIT 1")).first() is None
 
     def _write(
         self, commit: DumpCommit, path: Path, etag: str | None, size: int | None, context: TaskContext

@@ -116,11 +116,9 @@ class DumpBatch:
         return self._hub_ids
 
     def counters(self) -> dict[str, pa.Array]:
-        """The batch's four counters as int64 arrays, by stored name (`COUNTERS`)."""
-        if self.values is None:
-            return {
-                name: pa.array([getattr(row, name) for row in self.rows], pa.int64()) for name, _ in COUNTERS
-            }
+        """The batch's four counters as int64 arrays, by stored name (`COUNTERS`), of a batch read from a file
+        (rows built already carry no digest: no later dump finds them listed as stored)."""
+        assert self.values is not None
         return _counters(self.values)
 
     def rows_at(self, indices: Sequence[int]) -> list[RepoRow]:

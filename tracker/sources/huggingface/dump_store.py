@@ -117,18 +117,23 @@ class FirstDump:
 
 @dataclass
 class DumpWrite:
-    """What `start_dump` found: whether the dump goes into an empty hf_models (a first dump, then its state);
-    the day of the newest dump already written (None: none yet); a later dump's stored digests."""
+    """What `start_dump` found for the dump of `day`: whether it goes into an empty hf_models (a first dump, then
+    its state); the day of the newest dump already written (None: none yet); a later dump's stored digests."""
 
     into_empty: bool
+    day: dt.date
     first: FirstDump | None = None
     newest: dt.date | None = None
     stored: StoredDigests | None = None  # a later dump's stored digests (None: a first or an older dump)
-    day: dt.date | None = None
 
     def older_than_written(self, day: dt.date) -> bool:
         """Whether a dump of `day` is older than one already written (a retried failure, or `--force`)."""
         return self.newest is not None and self.newest > day
+
+
+def holds_models(session: Session) -> bool:
+    """Whether hf_models holds any model (a dump written now is a later dump, not a first one)."""
+    return session.execute(text("SELECT 1 FROM hf_models LIMIT 1")).first() is not None
 
 
 def start_dump(session: Session, day: dt.date, roots_of: RootsOf, directory: Path | None = None) -> DumpWrite:
@@ -149,10 +154,9 @@ def start_dump(session: Session, day: dt.date, roots_of: RootsOf, directory: Pat
         session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns})"))
         session.execute(text(f"DROP INDEX IF EXISTS ix_{table}"))  # built once the rows are in (SQLite)
         session.execute(text(f"{empty_table} {table}"))
-    empty = session.execute(text("SELECT 1 FROM hf_models LIMIT 1")).first() is None
-    if not empty:
+    if holds_models(session):
         newest = session.scalar(select(func.max(HfDump.dump_on)).where(HfDump.status == "ingested"))
-        write = DumpWrite(False, newest=_as_date(newest), day=day)
+        write = DumpWrite(False, day, newest=_as_date(newest))
         if not write.older_than_written(day):
             write.stored = StoredDigests.load(session.connection())
         return write
@@ -162,7 +166,7 @@ def start_dump(session: Session, day: dt.date, roots_of: RootsOf, directory: Pat
     if connection.dialect.name == "postgresql":
         for key in (*_BULK_FOREIGN_KEYS, _HUB_KEY):
             connection.execute(DropConstraint(key))
-    return DumpWrite(True, FirstDump(roots_of, HeldDerivatives(directory)), day=day)
+    return DumpWrite(True, day, FirstDump(roots_of, HeldDerivatives(directory)))
 
 
 def end_dump(session: Session, write: DumpWrite) -> None:
@@ -190,7 +194,7 @@ def end_staging(session: Session, write: DumpWrite) -> None:
     than it saved); SQLite joins only through indexes."""
     if write.first is not None:
         _end_first_dump(session, write.first)
-    if write.stored is not None and write.day is not None:
+    if write.stored is not None:
         write_same(session.connection(), STAGING, write.day)
     for table in (STAGING, LINEAGE_CHANGES):
         _index_and_analyze(session, table)
