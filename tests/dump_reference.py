@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from tracker.sources.huggingface.dump_lineage import row_parents
 from tracker.sources.huggingface.dump_read import (
     BATCH_ROWS,
     COLUMNS,
@@ -16,7 +17,6 @@ from tracker.sources.huggingface.dump_read import (
     _count,
     _gated,
     _is_string_list,
-    _parents,
     _text,
     _time,
 )
@@ -74,6 +74,6 @@ def reference_read_dump(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[Du
                 trending_score=_count(values["trendingScore"][i]),
                 pipeline_tag=_text(values["pipeline_tag"][i], 100),
                 library_name=_text(values["library_name"][i], 100),
-                parents=_parents(repo_id, strings, values["baseModels"][i]),
+                parents=row_parents(repo_id, strings, values["baseModels"][i]),
             )
         yield DumpBatch.of(list(rows.values()), skipped)

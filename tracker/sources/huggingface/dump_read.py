@@ -24,17 +24,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tracker.sources.huggingface.columns import TIMESTAMP, NewModels, dump_hub_id, namespaces, parent_lists
+from tracker.sources.huggingface.columns import TIMESTAMP, NewModels, dump_hub_id, namespaces
+from tracker.sources.huggingface.dump_lineage import parents_column, row_parents
 from tracker.sources.huggingface.parse import (
     PLACEHOLDER_DATETIME,
-    RELATIONS,
-    UNKNOWN_RELATION,
     MalformedItem,
     Parent,
     RepoRow,
     _license,
     parse_hub_time,
-    parse_lineage,
 )
 
 COLUMNS = (
@@ -180,32 +178,6 @@ def _gated(value: Any) -> str | None:
     return None
 
 
-def _parents(repo_id: str, lineage_tags: list[str] | None, base_models: Any) -> list[Parent]:
-    """`base_model:` tags first (as the API collector reads them), then parents only `baseModels` names.
-    `lineage_tags`: the row's tags, or only those starting with `base_model:` (found for a whole batch)."""
-    if not lineage_tags and not base_models:
-        return []
-    parents = parse_lineage(repo_id, lineage_tags, {}) if lineage_tags else []
-    if not isinstance(base_models, dict) or not base_models.get("models"):
-        return parents
-    relation = base_models.get("relation")
-    relation = relation if relation in RELATIONS else UNKNOWN_RELATION
-    seen = {parent.repo_id.lower(): index for index, parent in enumerate(parents)}
-    for model in base_models["models"] or ():
-        name = model.get("id") if isinstance(model, dict) else None
-        if not isinstance(name, str) or not name.strip() or name.lower() == repo_id.lower():
-            continue
-        name = name.strip()
-        index = seen.get(name.lower())
-        if index is None:
-            seen[name.lower()] = len(parents)
-            parents.append(Parent(name[:300], relation, len(parents), "dump"))
-        elif parents[index].relation == UNKNOWN_RELATION and relation != UNKNOWN_RELATION:
-            old = parents[index]
-            parents[index] = Parent(old.repo_id, relation, old.position, old.source)
-    return parents
-
-
 def _tags_with_prefix(tags: pa.Array, prefix: str) -> dict[int, list[str]]:
     """For each row (by index) with tags starting with `prefix`, those tags in order, found by pyarrow for the
     whole batch (`tags` is a list<string> column)."""
@@ -349,42 +321,44 @@ class _Lineage:
     """What a batch's tags and `baseModels` give each row (by position)."""
 
     tags: pa.Array  # list<string>: the column itself, or the lists that are lists of strings
-    lineage_tags: dict[int, list[str]]
+    lineage_tags: dict[int, list[str]] | None  # None: found when asked for (a list<string> column)
     licenses: dict[int, str]
-    base_models: dict[int, Any]
+    base_models: pa.Array
 
     def parents(self, ids: Sequence[str]) -> dict[int, list[Parent]]:
-        """The parents of the rows that have any."""
+        """The parents of the rows that have any, row by row."""
+        lineage_tags = self.lineage_tags
+        if lineage_tags is None:
+            lineage_tags = _tags_with_prefix(self.tags, "base_model:")
+        present = pc.is_valid(self.base_models)
+        with_base = dict(
+            zip(
+                pc.indices_nonzero(present).to_pylist(),
+                pc.filter(self.base_models, present).to_pylist(),
+                strict=True,
+            )
+        )
         found = {}
-        for i in sorted(self.lineage_tags.keys() | self.base_models.keys()):
-            if parents := _parents(ids[i], self.lineage_tags.get(i), self.base_models.get(i)):
+        for i in sorted(lineage_tags.keys() | with_base.keys()):
+            if parents := row_parents(ids[i], lineage_tags.get(i), with_base.get(i)):
                 found[i] = parents
         return found
+
+    def parents_column(self, ids: pa.Array) -> pa.Array:
+        """The PARENTS column of the batch, for the whole batch at once."""
+        return parents_column(ids, self.tags, self.base_models)
 
 
 def _lineage(values: dict[str, pa.Array]) -> _Lineage:
     tag_column = values["tags"]
     if _is_string_list(tag_column.type):
-        # a list<string> column's tags are not checked one by one, its lineage and licence tags are found by
-        # pyarrow for the whole batch
-        tags = tag_column
-        lineage_tags = _tags_with_prefix(tag_column, "base_model:")
-        licenses = _licenses(tag_column)
-    else:
-        tag_lists = [None if value is None else _checked_tags(value) for value in tag_column.to_pylist()]
-        tags = pa.array(tag_lists, pa.list_(pa.string()))
-        lineage_tags = {i: value for i, value in enumerate(tag_lists) if value}
-        licenses = {i: _license(value, {}) for i, value in lineage_tags.items()}
-    base_models = values["baseModels"]
-    present = pc.is_valid(base_models)
-    with_base = dict(
-        zip(
-            pc.indices_nonzero(present).to_pylist(),
-            pc.filter(base_models, present).to_pylist(),
-            strict=True,
-        )
-    )
-    return _Lineage(tags, lineage_tags, licenses, with_base)
+        # a list<string> column's tags are not checked one by one, its licence tags are found by pyarrow for
+        # the whole batch
+        return _Lineage(tag_column, None, _licenses(tag_column), values["baseModels"])
+    tag_lists = [None if value is None else _checked_tags(value) for value in tag_column.to_pylist()]
+    lineage_tags = {i: value for i, value in enumerate(tag_lists) if value}
+    licenses = {i: _license(value, {}) for i, value in lineage_tags.items()}
+    return _Lineage(pa.array(tag_lists, pa.list_(pa.string())), lineage_tags, licenses, values["baseModels"])
 
 
 _PLACEHOLDER_MICROS = (PLACEHOLDER_DATETIME - _EPOCH) // _MICROSECOND
@@ -412,7 +386,7 @@ def _columns(values: dict[str, pa.Array], ids: Sequence[str], digests: Sequence[
         "pipeline_tag": _text_array(values["pipeline_tag"], 100),
         "library_name": _text_array(values["library_name"], 100),
         "digest": pa.array(digests, pa.int64()),
-        "parents": parent_lists(lineage.parents(ids), count),
+        "parents": lineage.parents_column(repo_ids),
     }
     return NewModels(columns)
 
