@@ -141,8 +141,9 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
 ) -> None:
     """The bulk path (models certainly new inserted as columns without lookups, indexes and foreign keys built
     at the end) and the path that matches every model against the stored ones give the same tables, row for
-    row, on an empty database; a model listed twice in different batches included, and the hostile files'
-    types and values. With a filter of 8 bits nearly every model "may have been written" and takes the
+    row, on an empty database, and the same roll-up of the day; a model listed twice in different batches
+    with other figures included (the last listing is stored, the highest figures rolled up), and the hostile
+    files' types and values. With a filter of 8 bits nearly every model "may have been written" and takes the
     matching path: false positives change nothing."""
     monkeypatch.setattr(WrittenKeys, "BITS", bits)
     import pyarrow as pa
@@ -151,13 +152,21 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
     from tests.dump_data import Variant, models_of, parquet_bytes
     from tests.test_dump_read import _hostile
     from tracker.attribution.lineage import update_roots
+    from tracker.attribution.rollups import refresh_dump_totals
     from tracker.sources.huggingface.dump_read import read_dump
-    from tracker.sources.huggingface.dump_store import LINEAGE_CHANGES, end_staging, mark_unlisted
+    from tracker.sources.huggingface.dump_store import (
+        LINEAGE_CHANGES,
+        count_listed,
+        end_staging,
+        mark_unlisted,
+    )
 
     path = tmp_path / "models.parquet"
     if file == "models":
         listed = models_of(3, count=60)
-        path.write_bytes(parquet_bytes([*listed, listed[2]], Variant()))
+        again = {**listed[2], "downloads": (listed[2]["downloads"] or 0) + 1000, "likes": 0}
+        assert listed[2]["likes"]  # the first listing has the higher likes, the second the higher downloads
+        path.write_bytes(parquet_bytes([*listed, again], Variant()))
     else:  # counts that fit PostgreSQL's 32-bit columns (what the reader makes of others: tests/test_dump_read.py)
         table = _hostile(file)
         for name in ("likes", "trendingScore"):
@@ -177,10 +186,12 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
             for batch in read_dump(path, batch_rows=9):
                 store_dump_batch(session, batch, DAY, write if bulk else None)
             end_staging(session, write)
-            mark_unlisted(session, DAY)
-            update_roots(session.connection(), LINEAGE_CHANGES)
-            end_dump(session, write)
             session.execute(text("DELETE FROM hf_models WHERE hub_id = 'sentinel'"))
+            assert mark_unlisted(session, write) == (0, 0)
+            update_roots(session.connection(), LINEAGE_CHANGES)
+            refresh_dump_totals(session, DAY, write.listed)
+            assert count_listed(session, write) == len(listed)
+            end_dump(session, write)
         key = "(SELECT hub_id FROM hf_models m WHERE m.id = {}) AS hub_id"
         tables = {
             "models": rows(database, "SELECT * FROM hf_models ORDER BY hub_id"),
@@ -194,6 +205,11 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
                 f"SELECT {key.format('model_id')}, captured_on, downloads_30d, downloads_all_time, likes, "
                 "trending_score FROM hf_model_snapshots ORDER BY 1, 2",
             ),
+            "totals": rows(
+                database,
+                "SELECT captured_on, country, root_country, models, downloads_30d, likes "
+                "FROM hf_daily_country_totals ORDER BY 1, 2, 3",
+            ),
         }
         if tables["models"]:  # the unique key of placeholder keys is back: one is refused twice
             with pytest.raises(IntegrityError), database.session() as session:
@@ -201,7 +217,7 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
                     text("INSERT INTO hf_models (hub_id, repo_id) SELECT hub_id, 'x/y' FROM hf_models")
                 )
         with database.session() as session:
-            for table in ("hf_model_snapshots", "hf_model_parents", "hf_models"):
+            for table in ("hf_model_snapshots", "hf_model_parents", "hf_models", "hf_daily_country_totals"):
                 session.execute(text(f"DELETE FROM {table}"))
         return tables
 
@@ -225,6 +241,15 @@ def test_a_first_dump_into_an_empty_table_stores_what_the_matching_path_stores(
     assert without_id[0] == without_id[1]
     assert bulk["parents"] == matched["parents"]
     assert bulk["snapshots"] == matched["snapshots"]
+    assert bulk["totals"] == matched["totals"] and bulk["totals"]
+    if file == "models":  # the repeat's highest figures of both listings
+        figures = [(downloads, likes) for *_, downloads, likes in bulk["totals"]]
+        assert [tuple(map(sum, zip(*figures, strict=True)))] == [
+            (
+                sum(row["downloads"] or 0 for row in listed) + 1000,
+                sum(row["likes"] or 0 for row in listed),
+            )
+        ]
 
 
 def _whole_dump(database: Database, listed: list[RepoRow] | Path, day: dt.date) -> None:
@@ -244,7 +269,7 @@ def _whole_dump(database: Database, listed: list[RepoRow] | Path, day: dt.date) 
         for batch in batches:
             store_dump_batch(session, batch, day, write)
         end_staging(session, write)
-        mark_unlisted(session, day)
+        mark_unlisted(session, write)
         end_dump(session, write)
         session.add(
             HfDump(commit_id=f"{day:%Y%m%d}".ljust(40, "0"), repo="r/d", filename="models.parquet",
@@ -424,7 +449,7 @@ def test_a_later_dump_builds_only_the_rows_of_changed_models_and_stores_what_the
                 for batch in read_dump(path, batch_rows=9, build=write.into_empty):
                     store_dump_batch(session, batch, day, write)
                 end_staging(session, write)
-                mark_unlisted(session, day)
+                mark_unlisted(session, write)
                 update_roots(session.connection(), LINEAGE_CHANGES)
                 end_dump(session, write)
                 session.add(

@@ -10,7 +10,8 @@ that day's rows are replaced, so a second run on the same day, or a re-attributi
 dump no longer lists (`unlisted_on`, unless seen again since) are left out.
 
 A dump's day is rolled up from the dump's own figures (`refresh_dump_totals`, from the staging table the dump
-store fills), with the countries attribution knows when the dump is written.
+store fills, or after a first dump from hf_models itself), with the countries attribution knows when the dump
+is written.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ import datetime as dt
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from tracker.sources.huggingface.dump_store import Listed
+
 # Author and root-model countries exactly as the monthly_model_metrics view derives them from snapshots.
-# `{source}` names the models and their figures `m.downloads_30d`/`m.likes` (or `d.` for a dump's day).
+# `{source}` names the models `m`; `{downloads}` and `{likes}` are their figures.
 _TOTALS = """
 INSERT INTO hf_daily_country_totals (captured_on, country, root_country, models, downloads_30d, likes)
 SELECT :day, COALESCE(a.country, ''),
        COALESCE(ra.country, CASE WHEN m.root_author_key IS NULL
            AND NOT EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) THEN a.country END, ''),
-       COUNT(*), SUM(COALESCE({figures}.downloads_30d, 0)), SUM(COALESCE({figures}.likes, 0))
+       COUNT(*), SUM(COALESCE({downloads}, 0)), SUM(COALESCE({likes}, 0))
 FROM {source}
 LEFT JOIN accounts a ON a.platform = 'hf' AND a.handle_key = m.author_key
 LEFT JOIN accounts ra ON ra.platform = 'hf' AND ra.handle_key = m.root_author_key
@@ -37,10 +40,12 @@ GROUP BY COALESCE(a.country, ''),
            AND NOT EXISTS (SELECT 1 FROM hf_model_parents p WHERE p.child_id = m.id) THEN a.country END, '')
 """
 _LISTED = "WHERE m.unlisted_on IS NULL OR m.last_seen_on >= m.unlisted_on"
-_DUMP_DAY = (
-    "(SELECT hub_id, MAX(downloads_30d) AS downloads_30d, MAX(likes) AS likes FROM {staging} GROUP BY hub_id) d "
-    "JOIN hf_models m ON m.hub_id = d.hub_id"
-)
+# a dump's listed models, each with its highest figures of the day (a model can be listed more than once)
+_STAGED = "(SELECT hub_id, MAX(downloads_30d) AS downloads_30d, MAX(likes) AS likes FROM {staging} GROUP BY hub_id) d"
+_DUMP_DAY = _STAGED + " JOIN hf_models m ON m.hub_id = d.hub_id"
+# after a first dump: every model, the staged figures of those listed more than once (dump_store.Listed)
+_FIRST_DUMP_DAY = "hf_models m LEFT JOIN " + _STAGED + " ON d.hub_id = m.hub_id"
+_STAGED_OR_STORED = "CASE WHEN d.hub_id IS NULL THEN m.{0} ELSE d.{0} END"
 
 
 def refresh_daily_totals(session: Session, day: dt.date | None = None) -> dt.date | None:
@@ -52,12 +57,19 @@ def refresh_daily_totals(session: Session, day: dt.date | None = None) -> dt.dat
         if isinstance(day, str):  # SQLite returns the aggregate of a DATE column as text
             day = dt.date.fromisoformat(day)
     session.execute(text("DELETE FROM hf_daily_country_totals WHERE captured_on = :day"), {"day": day})
-    session.execute(text(_TOTALS.format(source="hf_models m", figures="m", where=_LISTED)), {"day": day})
+    totals = _TOTALS.format(source="hf_models m", downloads="m.downloads_30d", likes="m.likes", where=_LISTED)
+    session.execute(text(totals), {"day": day})
     return day
 
 
-def refresh_dump_totals(session: Session, day: dt.date, staging: str) -> None:
-    """Replace the roll-up rows of a dump's `day` with the figures of the dump staged in table `staging`."""
+def refresh_dump_totals(session: Session, day: dt.date, listed: Listed) -> None:
+    """Replace the roll-up rows of a dump's `day` with the figures of the models the dump `listed`."""
     session.execute(text("DELETE FROM hf_daily_country_totals WHERE captured_on = :day"), {"day": day})
-    source = _DUMP_DAY.format(staging=staging)
-    session.execute(text(_TOTALS.format(source=source, figures="d", where="")), {"day": day})
+    if listed.every_model:
+        source = _FIRST_DUMP_DAY.format(staging=listed.staging)
+        downloads, likes = (_STAGED_OR_STORED.format(name) for name in ("downloads_30d", "likes"))
+    else:
+        source = _DUMP_DAY.format(staging=listed.staging)
+        downloads, likes = "d.downloads_30d", "d.likes"
+    totals = _TOTALS.format(source=source, downloads=downloads, likes=likes, where="")
+    session.execute(text(totals), {"day": day})

@@ -35,6 +35,7 @@ from tracker.sources.huggingface.dump_collect import (
     HubDumpSource,
     newest_ingested,
 )
+from tracker.sources.huggingface.dump_store import Listed
 
 log = logging.getLogger("tracker.scheduler.backfill")
 
@@ -59,11 +60,11 @@ class BackfillResult:
         return self.status in (RATE_LIMITED, INTERRUPTED)
 
 
-def _roots_and_totals(session: Session, day: dt.date, staging: str, lineage_changes: str) -> None:
+def _roots_and_totals(session: Session, day: dt.date, listed: Listed, lineage_changes: str) -> None:
     """What a dump's transaction needs from attribution: the roots of the models it changed, then the day's
     roll-up."""
     update_roots(session.connection(), lineage_changes)
-    refresh_dump_totals(session, day, staging)
+    refresh_dump_totals(session, day, listed)
 
 
 def ingest_dumps(

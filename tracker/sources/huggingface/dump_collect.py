@@ -8,8 +8,8 @@ partial file) on disk, and the next run continues with that dump.
 
 The day's lineage roots and roll-up need attribution, which lives above this layer: the caller passes
 `roots_of` (a first dump's roots, tracker.sources.huggingface.first_dump) and
-`on_written(session, day, staging_table, lineage_changes_table)` (tracker.scheduler.backfill passes the
-roots' update and the roll-up).
+`on_written(session, day, listed, lineage_changes_table)` (tracker.scheduler.backfill passes the roots' update
+and the roll-up; `listed`: where the dump's listed models and their figures are, dump_store.Listed).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tracker.collection import Checkpoint, Source, Task, TaskContext, TaskFailed
@@ -38,7 +38,8 @@ from tracker.sources.huggingface.api import RetryOptions, make_client
 from tracker.sources.huggingface.dump_read import read_ahead, read_dump
 from tracker.sources.huggingface.dump_store import (
     LINEAGE_CHANGES,
-    STAGING,
+    Listed,
+    count_listed,
     end_dump,
     end_staging,
     holds_models,
@@ -67,7 +68,7 @@ INGESTED, DUPLICATE, SKIPPED = "ingested", "duplicate", "skipped"
 # (rows stored so far in this dump)
 RowProgress = Callable[[int], None]
 # (session, day, staging table, table of the repo ids whose lineage roots can have changed)
-OnWritten = Callable[[Session, dt.date, str, str], None]
+OnWritten = Callable[[Session, dt.date, Listed, str], None]
 
 
 @dataclass(frozen=True)
@@ -331,14 +332,12 @@ class HubDumpSource(Source):
                     if rows_progress:
                         rows_progress(rows)
             end_staging(session, write)
-            # (a GROUP BY, which PostgreSQL hashes, instead of COUNT(DISTINCT), which it sorts: half the time)
-            count = f"SELECT COUNT(*) FROM (SELECT hub_id FROM {STAGING} GROUP BY hub_id) listed"
-            listed = int(session.execute(text(count)).scalar() or 0)
-            marked, again = mark_unlisted(session, commit.day)
+            listed = count_listed(session, write)
+            marked, again = mark_unlisted(session, write)
             if marked or again:
                 log.info("dump %s: %d models no longer listed, %d listed again", commit.day, marked, again)
             if self.on_written is not None:
-                self.on_written(session, commit.day, STAGING, LINEAGE_CHANGES)
+                self.on_written(session, commit.day, write.listed, LINEAGE_CHANGES)
             end_dump(session, write)
             record_coverage(
                 session,

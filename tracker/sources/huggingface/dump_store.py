@@ -14,7 +14,9 @@ edges, and only its counters (and dates) are updated at the dump's end, by a sta
 
 Every listed model's downloads and likes of the dump's day also go to a temporary staging table
 (`hf_dump_day`), from which the day's exact roll-up by country is computed (tracker.attribution.rollups)
-and the models missing from the dump are marked `unlisted_on` (never deleted). The repo ids whose lineage
+and the models missing from the dump are marked `unlisted_on` (never deleted). A first dump (into an empty
+hf_models) lists every model the table then holds, with its figures: it stages only the listings of models
+listed more than once (`Listed`). The repo ids whose lineage
 roots can have changed (new, renamed, other parents) go to a second one (`hf_dump_lineage`), for the roots
 to be brought up to date before the roll-up (tracker.attribution.lineage).
 """
@@ -34,7 +36,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint, UniqueConstraint
 
-from tracker.db.bulk import copy_values, insert_columns, rows_with_keys
+from tracker.db.bulk import copy_values, rows_with_keys
 from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
 from tracker.sources.huggingface.columns import NewModels, dump_hub_id
 from tracker.sources.huggingface.dump_read import DumpBatch
@@ -129,6 +131,23 @@ class DumpWrite:
     def older_than_written(self, day: dt.date) -> bool:
         """Whether a dump of `day` is older than one already written (a retried failure, or `--force`)."""
         return self.newest is not None and self.newest > day
+
+    @property
+    def listed(self) -> Listed:
+        """Where the dump's listed models and their figures are, once its last batch is staged."""
+        return Listed(STAGING, every_model=self.into_empty)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The models a written dump listed, with the day's figures: the rows (hub_id, downloads_30d, likes,
+    is_new) of table `staging`, one per listing; or, after a first dump (`every_model`), every model of
+    hf_models with its stored figures, `staging` then holding every listing of the models listed more than
+    once only (staging two million models and joining them back to their rows cost a fifth of a first dump on
+    SQLite). A model listed more than once counts with its highest figures either way."""
+
+    staging: str
+    every_model: bool = False
 
 
 def holds_models(session: Session) -> bool:
@@ -286,10 +305,9 @@ def store_dump_batch(session: Session, batch: DumpBatch, day: dt.date, write: Du
 
 
 def _store_new(session: Session, models: NewModels, hub_ids: pa.Array, day: dt.date, first: FirstDump) -> int:
-    """Store a first dump's models certainly not stored yet, as columns with their `hub_ids`, staging their
-    figures: those without parents now (their own roots), the others held until their roots are known."""
-    columns = models.columns
-    _stage_new(session, hub_ids, columns["downloads_30d"], columns["likes"])
+    """Store a first dump's models certainly not stored yet, as columns with their `hub_ids` (their figures are
+    not staged: `Listed`): those without parents now (their own roots), the others held until their roots are
+    known."""
     derivatives = models.with_parents()
     held = pc.sum(derivatives).as_py() or 0
     if held:
@@ -321,6 +339,7 @@ def _end_first_dump(session: Session, first: FirstDump) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(AddConstraint(_HUB_KEY))
     if repeats:  # (rows were read: `first.day` is set)
+        _stage_first_listings(session, [dump_hub_id(row.repo_id) for row in repeats])
         _store_matched(session, repeats, first.day, {}, {})  # type: ignore[arg-type]
 
 
@@ -348,14 +367,12 @@ def _store_first_listings(session: Session, first: FirstDump, day: dt.date) -> l
 _Staged = tuple[str, int | None, int | None, bool]
 
 
-def _stage_new(session: Session, hub_ids: pa.Array, downloads: pa.Array, likes: pa.Array) -> None:
-    """`_stage` of models new to the database, as columns (written by pyarrow, no Python object per value)."""
-    flags = pa.array(np.ones(len(hub_ids), dtype=bool))
-    insert_columns(
-        session.connection(),
-        STAGING,
-        {"hub_id": hub_ids, "downloads_30d": downloads, "likes": likes, "is_new": flags},
-    )
+def _stage_first_listings(session: Session, hub_ids: Sequence[str]) -> None:
+    """Stage the figures a first dump stored for models it lists again (their first listing's), before the
+    later listings are stored and staged: the staging table then holds every listing of those models."""
+    columns = ["hub_id", "downloads_30d", "likes"]
+    stored = rows_with_keys(session.connection(), HfModel.__table__, columns, "hub_id", sorted(set(hub_ids)))
+    _stage(session, [(hub_id, downloads, likes, True) for hub_id, downloads, likes in stored])
 
 
 def _stage(session: Session, staged: Sequence[_Staged]) -> None:
@@ -413,17 +430,26 @@ def _store_matched(
     return count
 
 
-def mark_unlisted(session: Session, day: dt.date) -> tuple[int, int]:
-    """After a whole dump of `day`: mark the models it no longer lists, unmark those listed again.
+def mark_unlisted(session: Session, write: DumpWrite) -> tuple[int, int]:
+    """After a whole dump (of `write.day`): mark the models it no longer lists, unmark those listed again.
 
     A dump leaves the row of a model listed as it was alone, dates included, so `last_seen_on` is only a lower
     bound of the last dump that listed a model; a model marked no longer listed is always written when listed
     again. Models are marked only by a dump newer than every dump written (an older one replayed later never
     hides a model seen since). Of the models an older dump adds, those the next newer dump written did not
-    list are marked from that dump. Returns (marked, listed again)."""
+    list are marked from that dump. Returns (marked, listed again).
+
+    A first dump lists every model hf_models holds, none of them marked: only a newer dump written before it
+    (which listed none of them) marks them."""
+    day = write.day
     later = session.scalar(
         select(func.min(HfDump.dump_on)).where(HfDump.dump_on > day, HfDump.status == "ingested")
     )
+    if write.listed.every_model:
+        if later is None:
+            return 0, 0
+        update = "UPDATE hf_models SET unlisted_on = :later WHERE unlisted_on IS NULL OR unlisted_on > :later"
+        return session.execute(text(update), {"later": later}).rowcount or 0, 0
     marked = 0
     if later is None:
         marked = session.execute(
@@ -454,3 +480,12 @@ def mark_unlisted(session: Session, day: dt.date) -> tuple[int, int]:
             or 0
         )
     return marked or 0, again or 0
+
+
+def count_listed(session: Session, write: DumpWrite) -> int:
+    """How many models the dump written listed (a model listed more than once counts once)."""
+    if write.listed.every_model:
+        return int(session.execute(text("SELECT COUNT(*) FROM hf_models")).scalar() or 0)
+    # (a GROUP BY, which PostgreSQL hashes, instead of COUNT(DISTINCT), which it sorts: half the time)
+    count = f"SELECT COUNT(*) FROM (SELECT hub_id FROM {STAGING} GROUP BY hub_id) listed"
+    return int(session.execute(text(count)).scalar() or 0)
