@@ -38,6 +38,7 @@ from sqlalchemy.schema import AddConstraint, DropConstraint, UniqueConstraint
 
 from tracker.db.bulk import copy_values, rows_with_keys
 from tracker.db.models import FormerName, HfDump, HfModel, HfModelParent, HfModelSnapshot
+from tracker.memory import release_freed_memory
 from tracker.sources.huggingface.columns import NewModels, dump_hub_id
 from tracker.sources.huggingface.dump_read import DumpBatch
 from tracker.sources.huggingface.first_dump import HeldDerivatives, RootsOf
@@ -324,7 +325,7 @@ def _end_first_dump(session: Session, first: FirstDump) -> None:
     keys is back) the repeats through the matching path: the last listing of a model wins. The repo ids whose
     roots need the set-based update are noted for it."""
     # The reading thread's buffers are free by now: give them back before the roots are computed
-    pa.default_memory_pool().release_unused()
+    release_freed_memory()
     repeats: list[RepoRow] = []
     try:
         if first.day is not None:  # (None: no rows at all)

@@ -25,6 +25,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, Date, bindparam, column, delete, table, text
 
 from tracker.db.bulk import insert_columns, read_rows
+from tracker.memory import release_freed_memory
 from tracker.sources.huggingface.dump_read import COUNTERS as DUMP_COUNTERS
 from tracker.sources.huggingface.dump_read import DumpBatch
 from tracker.sources.huggingface.retention import ACTIVE_DOWNLOADS_30D
@@ -63,27 +64,9 @@ class StoredDigests:
         """Every row of hf_models a later dump may leave alone but for its counters: written by a dump (its
         digest), listed, with metrics (a dump's, so no newer than the newest dump's). A repo id that two rows
         carry (or two repo ids sharing a hash) is left out: those go through the matching path."""
-        query = (
-            "SELECT repo_id, CASE WHEN dump_digest IS NOT NULL AND unlisted_on IS NULL "
-            "AND metrics_on IS NOT NULL THEN dump_digest END FROM hf_models"
-        )
-        hashes, digests = [], []
-        for rows in read_rows(connection, query):
-            names, values = zip(*rows, strict=True)
-            hashes.append(_hashes(names))
-            # 0 stands for no digest below (a digest of 0 is as good as absent: the row is matched instead)
-            digests.append(np.fromiter((value or 0 for value in values), np.int64, len(values)))
-        every = np.concatenate(hashes) if hashes else np.zeros(0, np.int64)
-        digest = np.concatenate(digests) if digests else np.zeros(0, np.int64)
-        order = np.argsort(every, kind="stable")
-        every, digest = every[order], digest[order]
-        shared = np.zeros(len(every), dtype=bool)
-        if len(every) > 1:
-            twice = every[1:] == every[:-1]
-            shared[1:] |= twice
-            shared[:-1] |= twice
-        kept = ~shared & (digest != 0)
-        return cls.of(every[kept], digest[kept])
+        stored = cls.of(*_stored_digests(connection))
+        release_freed_memory()  # the temporaries took three times what is kept
+        return stored
 
     @classmethod
     def of(cls, hashes: np.ndarray, digests: np.ndarray) -> StoredDigests:
@@ -109,6 +92,31 @@ class StoredDigests:
         self.waiting[at[again]] = False
         self.waiting[at[same]] = True
         return same, [batch.ids[index] for index in np.flatnonzero(again)]
+
+
+def _stored_digests(connection: Connection) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of the repo ids (sorted) and the digests of the rows `StoredDigests.load` keeps."""
+    query = (
+        "SELECT repo_id, CASE WHEN dump_digest IS NOT NULL AND unlisted_on IS NULL "
+        "AND metrics_on IS NOT NULL THEN dump_digest END FROM hf_models"
+    )
+    hashes, digests = [], []
+    for rows in read_rows(connection, query):
+        names, values = zip(*rows, strict=True)
+        hashes.append(_hashes(names))
+        # 0 stands for no digest below (a digest of 0 is as good as absent: the row is matched instead)
+        digests.append(np.fromiter((value or 0 for value in values), np.int64, len(values)))
+    every = np.concatenate(hashes) if hashes else np.zeros(0, np.int64)
+    digest = np.concatenate(digests) if digests else np.zeros(0, np.int64)
+    order = np.argsort(every, kind="stable")
+    every, digest = every[order], digest[order]
+    shared = np.zeros(len(every), dtype=bool)
+    if len(every) > 1:
+        twice = every[1:] == every[:-1]
+        shared[1:] |= twice
+        shared[:-1] |= twice
+    kept = ~shared & (digest != 0)
+    return every[kept], digest[kept]
 
 
 def stage_same(connection: Connection, batch: DumpBatch, same: np.ndarray, again: Sequence[str]) -> None:
