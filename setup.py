@@ -7,6 +7,7 @@ The Alembic scripts live at the top level (``migrations/``, as users expect) and
 from setuptools import find_packages, setup
 
 setup(
-    packages=find_packages(include=["tracker", "tracker.*"]) + ["tracker.migrations", "tracker.migrations.versions"],
+    packages=find_packages(include=["tracker", "tracker.*"])
+    + ["tracker.migrations", "tracker.migrations.versions"],
     package_dir={"tracker.migrations": "migrations"},
 )

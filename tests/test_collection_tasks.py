@@ -91,7 +91,9 @@ def test_failed_tasks_are_named_on_stderr_and_the_command_exits_1(
     hub.broken = is_broken
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     monkeypatch.setenv("TRACKER_TODAY", DAY.isoformat())
-    monkeypatch.setattr(HttpClient, "_sleep", lambda self, seconds: None)  # the CLI's real backoff, not waited
+    monkeypatch.setattr(
+        HttpClient, "_sleep", lambda self, seconds: None
+    )  # the CLI's real backoff, not waited
     args = [
         "--database-url",
         database_url,

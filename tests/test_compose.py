@@ -66,7 +66,9 @@ def test_web_serves_the_same_database_on_localhost_only(compose: dict[str, Any])
     command = _command(web)
     assert command[0] == "serve" and command[command.index("--port") + 1] == "8000"
     assert web["image"] == tracker["image"]
-    assert web["environment"]["TRACKER_DATABASE_URL"].endswith(tracker["environment"]["TRACKER_DATABASE_URL"] + "}")
+    assert web["environment"]["TRACKER_DATABASE_URL"].endswith(
+        tracker["environment"]["TRACKER_DATABASE_URL"] + "}"
+    )
     assert web["depends_on"]["db"]["condition"] == "service_healthy"
     assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     # published on the host's loopback only; reports read-only from the daemon's volume

@@ -133,7 +133,11 @@ def test_timestamps_in_any_zone_read_as_the_same_instant_in_utc(tmp_path: Path, 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    moments = [dt.datetime(2024, 7, 1, 22, 30, 5, 123000, tzinfo=UTC), None, dt.datetime(2019, 1, 1, tzinfo=UTC)]
+    moments = [
+        dt.datetime(2024, 7, 1, 22, 30, 5, 123000, tzinfo=UTC),
+        None,
+        dt.datetime(2019, 1, 1, tzinfo=UTC),
+    ]
     stored = moments if zone is not None else [m.replace(tzinfo=None) if m else None for m in moments]
     path = tmp_path / "zones.parquet"
     pq.write_table(

@@ -13,9 +13,7 @@ from pathlib import Path
 from tracker.db.engine import Database
 from tracker.runs import finish_run, start_run
 
-MESSAGE = (
-    "the Hub answered 503 for org-a " + " ".join(f"word{n}" for n in range(60)) + " END"
-)
+MESSAGE = "the Hub answered 503 for org-a " + " ".join(f"word{n}" for n in range(60)) + " END"
 ITEMS = 1_234_567_890
 
 
