@@ -43,6 +43,13 @@ _LISTED = "WHERE m.unlisted_on IS NULL OR m.last_seen_on >= m.unlisted_on"
 # a dump's listed models, each with its highest figures of the day (a model can be listed more than once)
 _STAGED = "(SELECT hub_id, MAX(downloads_30d) AS downloads_30d, MAX(likes) AS likes FROM {staging} GROUP BY hub_id) d"
 _DUMP_DAY = _STAGED + " JOIN hf_models m ON m.hub_id = d.hub_id"
+# The same on SQLite, whose join reads each model's row by its rowid in the order of the staged keys: random
+# pages of the whole table. The rowids are found first in the index of keys alone, sorted, and the rows then
+# read in the table's order (2M models: 22 s -> 10 s). PostgreSQL hashes the join, and would only sort.
+_DUMP_DAY_SQLITE = (
+    "(SELECT m.id, d.downloads_30d, d.likes FROM " + _STAGED + " JOIN hf_models m ON m.hub_id = d.hub_id "
+    "ORDER BY m.id) d JOIN hf_models m ON m.id = d.id"
+)
 # after a first dump: every model, the staged figures of those listed more than once (dump_store.Listed)
 _FIRST_DUMP_DAY = "hf_models m LEFT JOIN " + _STAGED + " ON d.hub_id = m.hub_id"
 _STAGED_OR_STORED = "CASE WHEN d.hub_id IS NULL THEN m.{0} ELSE d.{0} END"
@@ -69,7 +76,8 @@ def refresh_dump_totals(session: Session, day: dt.date, listed: Listed) -> None:
         source = _FIRST_DUMP_DAY.format(staging=listed.staging)
         downloads, likes = (_STAGED_OR_STORED.format(name) for name in ("downloads_30d", "likes"))
     else:
-        source = _DUMP_DAY.format(staging=listed.staging)
+        joined = _DUMP_DAY if session.get_bind().dialect.name == "postgresql" else _DUMP_DAY_SQLITE
+        source = joined.format(staging=listed.staging)
         downloads, likes = "d.downloads_30d", "d.likes"
     totals = _TOTALS.format(source=source, downloads=downloads, likes=likes, where="")
     session.execute(text(totals), {"day": day})

@@ -212,6 +212,9 @@ def end_staging(session: Session, write: DumpWrite) -> None:
     the roll-up as if the table were small (a loop of one index probe per staged model). With them it joins
     the whole staging table by hashing, which an index would not speed up (measured: building it cost more
     than it saved); SQLite joins only through indexes."""
+    # The batches' buffers are free by now: give them back before the roots are computed and the statements
+    # over the whole dump sort and join (SQLite's in this process)
+    release_freed_memory()
     if write.first is not None:
         _end_first_dump(session, write.first)
     if write.stored is not None:
@@ -324,8 +327,6 @@ def _end_first_dump(session: Session, first: FirstDump) -> None:
     new models, then the held models go in with their roots, then (once PostgreSQL's unique key of placeholder
     keys is back) the repeats through the matching path: the last listing of a model wins. The repo ids whose
     roots need the set-based update are noted for it."""
-    # The reading thread's buffers are free by now: give them back before the roots are computed
-    release_freed_memory()
     repeats: list[RepoRow] = []
     try:
         if first.day is not None:  # (None: no rows at all)
