@@ -16,6 +16,7 @@ LAYERS = {
     "config": 0,
     "cron": 0,
     "logs": 0,
+    "memory": 0,
     "http": 1,
     "db": 1,
     "runs": 2,
