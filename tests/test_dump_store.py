@@ -373,6 +373,44 @@ def test_a_dump_leaves_a_model_listed_as_it_was_alone_and_its_metrics_hold_on_th
                 "WHERE m.repo_id = 'a/same'") == [(1,)]  # fmt: skip
 
 
+def test_a_first_dump_older_than_a_dump_written_is_marked_from_that_dump(
+    database: Database, tmp_path: Path
+) -> None:
+    """A first dump stages nothing but repeats: every model in hf_models is one it listed. Into an empty table
+    after a newer dump was written (which listed none of them), its models are marked no longer listed from
+    that dump's day, as the models an older dump adds always are; its day is counted and rolled up whole."""
+    from tests.dump_data import Variant, models_of, parquet_bytes
+    from tracker.attribution.rollups import refresh_dump_totals
+    from tracker.db.models import HfDump
+    from tracker.sources.huggingface.dump_read import read_dump
+    from tracker.sources.huggingface.dump_store import count_listed, end_staging, mark_unlisted
+
+    later = DAY + dt.timedelta(days=7)
+    with database.session() as session:
+        session.add(
+            HfDump(commit_id="later".ljust(40, "0"), repo="r/d", filename="models.parquet",
+                   committed_at=dt.datetime.combine(later, dt.time(20), dt.timezone.utc), dump_on=later,
+                   models=0, skipped=0, status="ingested")
+        )  # fmt: skip
+    listed = models_of(2, count=20)
+    path = tmp_path / "models.parquet"
+    path.write_bytes(parquet_bytes(listed, Variant()))
+    with database.session() as session:
+        write = start_dump(session, DAY, first_dump_roots)
+        assert write.into_empty and write.listed.every_model
+        for batch in read_dump(path, batch_rows=6, build=True):
+            store_dump_batch(session, batch, DAY, write)
+        end_staging(session, write)
+        assert count_listed(session, write) == len(listed)
+        assert mark_unlisted(session, write) == (len(listed), 0)
+        refresh_dump_totals(session, DAY, write.listed)
+        end_dump(session, write)
+    assert rows(database, "SELECT DISTINCT unlisted_on FROM hf_models") in ([(later,)], [(str(later),)])
+    assert rows(database, "SELECT SUM(models), SUM(downloads_30d) FROM hf_daily_country_totals") == [
+        (len(listed), sum(row["downloads"] or 0 for row in listed))
+    ]
+
+
 def test_a_later_dump_builds_only_the_rows_of_changed_models_and_stores_what_the_matching_path_stores(
     database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

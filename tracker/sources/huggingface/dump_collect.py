@@ -67,7 +67,8 @@ INGESTED, DUPLICATE, SKIPPED = "ingested", "duplicate", "skipped"
 
 # (rows stored so far in this dump)
 RowProgress = Callable[[int], None]
-# (session, day, staging table, table of the repo ids whose lineage roots can have changed)
+# (session, day, where the listed models and their figures are, table of the repo ids whose lineage roots can
+# have changed)
 OnWritten = Callable[[Session, dt.date, Listed, str], None]
 
 
