@@ -106,14 +106,18 @@ def _tag_edges(tags: pa.Array) -> tuple[pa.Table, np.ndarray]:
     count = pc.list_value_length(parts)
     tables = []
     for size, relation_at in ((2, None), (3, 1)):
-        kept = pc.equal(count, size)
-        split = parts.filter(kept)
+        sized = pc.equal(count, size)
+        split = parts.filter(sized)
         relation = pc.list_element(split, relation_at) if relation_at else pa.nulls(len(split), pa.string())
-        name = pc.list_element(split, size - 1)
-        said = pc.is_in(relation, _RELATIONS) if relation_at else pa.repeat(True, len(split))
-        tables.append(
-            _edges(rows.filter(kept), orders.filter(kept), pc.utf8_trim(name, "/"), relation, "tag", said)
-        )
+        name = pc.utf8_trim(pc.list_element(split, size - 1), "/")
+        # a repo id of at most 300 characters, after a relation the API knows (if any)
+        length = pc.utf8_length(name)
+        kept = pc.and_(pc.greater(length, 0), pc.less_equal(length, _MAX_REPO_ID))
+        kept = pc.and_(kept, pc.match_substring_regex(name, _REPO_ID))
+        if relation_at:
+            kept = pc.and_(kept, pc.is_in(relation, _RELATIONS))
+        kept = pc.fill_null(kept, False)
+        tables.append(_edges(rows.filter(sized), orders.filter(sized), name, name, relation, "tag", kept))
     return pa.concat_tables(tables), odd_rows
 
 
@@ -145,37 +149,23 @@ def _base_model_edges(base_models: pa.Array, order_from: int) -> tuple[pa.Table,
     else:
         relation = pa.nulls(len(base_models), pa.string())
     present = pc.fill_null(pc.greater(pc.utf8_length(names), 0), False)
-    odd = pc.and_(present, pc.match_substring_regex(names, _ODD))
-    edges = _edges(
-        rows.filter(present),
-        pc.add(pc.indices_nonzero(present), order_from),
-        names.filter(present),
-        relation.take(rows.filter(present)),
-        "dump",
-        pa.repeat(True, pc.sum(present).as_py() or 0),
-        longest=None,
-    )
-    return edges, rows.filter(pc.fill_null(odd, False)).to_numpy()
+    odd = pc.fill_null(pc.and_(present, pc.match_substring_regex(names, _ODD)), False)
+    orders = pa.array(np.arange(order_from, order_from + len(names)))
+    repo_ids = pc.utf8_slice_codeunits(names, 0, _MAX_REPO_ID)  # cut to 300, as the rows keep it
+    edges = _edges(rows, orders, names, repo_ids, relation.take(rows), "dump", present)
+    return edges, rows.filter(odd).to_numpy()
 
 
 def _edges(
     rows: pa.Array,
     orders: pa.Array,
     names: pa.Array,
+    repo_ids: pa.Array,
     relations: pa.Array,
     source: str,
     kept: pa.Array,
-    longest: int | None = _MAX_REPO_ID,
 ) -> pa.Table:
-    """Names as edges of the rows: a tag's name must be a repo id of at most 300 characters (`longest`); a
-    `baseModels` name is cut to 300 (`longest` None). `kept`: which names count at all."""
-    if longest is not None:
-        length = pc.utf8_length(names)
-        kept = pc.and_(kept, pc.and_(pc.greater(length, 0), pc.less_equal(length, longest)))
-        kept = pc.fill_null(pc.and_(kept, pc.match_substring_regex(names, _REPO_ID)), False)
-        repo_ids = names
-    else:
-        repo_ids = pc.utf8_slice_codeunits(names, 0, _MAX_REPO_ID)
+    """The names at `kept` as edges of their rows (`_EDGE`), keyed by the lower-case name."""
     return pa.table(
         [
             rows.filter(kept).cast(pa.int64()),
