@@ -136,7 +136,7 @@ class DumpWrite:
     @property
     def listed(self) -> Listed:
         """Where the dump's listed models and their figures are, once its last batch is staged."""
-        return Listed(STAGING, every_model=self.into_empty)
+        return Listed(STAGING, self.into_empty)
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ class Listed:
     SQLite). A model listed more than once counts with its highest figures either way."""
 
     staging: str
-    every_model: bool = False
+    every_model: bool
 
 
 def holds_models(session: Session) -> bool:
@@ -219,7 +219,7 @@ def end_staging(session: Session, write: DumpWrite) -> None:
         _end_first_dump(session, write.first)
     if write.stored is not None:
         write_same(session.connection(), STAGING, write.day)
-    for table in (STAGING, LINEAGE_CHANGES):
+    for table in _TABLES:
         _index_and_analyze(session, table)
     if write.into_empty and session.get_bind().dialect.name == "postgresql":
         for table in ("hf_models", "hf_model_parents"):
